@@ -1,0 +1,14 @@
+"""Settings for the test run: the real settings, with a throwaway key and fast, plain storage."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-insecure-key-not-for-any-deployment")
+
+from tracker.settings import *
+
+# Tests run with DEBUG off, where the manifest storage would need collectstatic first.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Serve static files from the finders, as in development: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
