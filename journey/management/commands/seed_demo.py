@@ -1,0 +1,32 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from journey import demo
+from journey.models import Journey
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the pathways if there are none, create the demo staff, and book a demo day for today "
+        "when the database has no journeys (or always, with --today)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--today",
+            action="store_true",
+            help="Add today's demo day even if the database already holds journeys (e.g. from an earlier day).",
+        )
+
+    def handle(self, *args: Any, today: bool = False, **options: Any) -> None:
+        demo.ensure_pathways()
+        staff = demo.ensure_staff()
+        if today or not Journey.objects.exists():
+            added = demo.seed_day()
+            self.stdout.write(self.style.SUCCESS(f"Demo day: {added} journeys booked for today."))
+        else:
+            self.stdout.write("The database already holds journeys: no demo day added (use --today to add one).")
+        self.stdout.write(f"Demo sign-ins (password for each: {demo.DEMO_PASSWORD}):")
+        for username, role in staff:
+            self.stdout.write(f"  {username:<12} {role}")

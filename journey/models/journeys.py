@@ -1,0 +1,636 @@
+"""A patient's procedure day: the journey, its stage visits, checklist answers and event log.
+
+Every change of state goes through a verb on Journey. Each verb runs in one transaction with the
+journey row locked, checks the rules, writes, bumps ``version`` and appends one JourneyEvent; a refused
+verb raises a JourneyError and writes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from journey.errors import JourneyClosed, JourneyError, NotPermitted, OutOfOrder, StageNotReady, StaleJourney
+from journey.levels import format_levels, parse_levels
+from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
+from journey.validators import clean_phone
+
+# The timer turns amber once this share of the stage's target has passed.
+NEAR_TARGET = 0.8
+# Unambiguous when read aloud or from across a waiting room: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
+PUBLIC_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+PUBLIC_CODE_LENGTH = 5
+
+
+def person(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "someone"
+
+
+def clock(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def duration(delta: timedelta, *, round_up: bool = False) -> str:
+    """'1 h 12 min'. Time left rounds up, so a countdown never says 0 min while time remains."""
+    seconds = max(delta.total_seconds(), 0)
+    minutes = int(-(-seconds // 60) if round_up else seconds // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"
+
+
+class Patient(models.Model):
+    mrn = models.CharField("MRN", max_length=20, unique=True, help_text="Medical record number.")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.given_name[:1]}{self.family_name[:1]}".upper()
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class JourneyQuerySet(models.QuerySet):
+    def on_day(self, day: date) -> JourneyQuerySet:
+        return self.filter(day=day)
+
+    def for_list(self) -> JourneyQuerySet:
+        """Everything a list of journeys shows, in three queries whatever the count:
+        journeys with patient and pathway; their open stage visit."""
+        return (
+            self.select_related("patient", "pathway")
+            .prefetch_related(
+                Prefetch(
+                    "visits",
+                    queryset=StageVisit.objects.filter(completed_at__isnull=True),
+                    to_attr="open_visits",
+                )
+            )
+            .order_by("scheduled_time", "bay", "pk")
+        )
+
+
+class JourneyManager(models.Manager.from_queryset(JourneyQuerySet)):
+    def check_in(
+        self,
+        *,
+        patient: Patient,
+        pathway: Pathway,
+        day: date,
+        scheduled_time: time,
+        by: Any,
+        planned_levels: str | list[str],
+        bay: str = "",
+        driver_name: str = "",
+        driver_phone: str = "",
+        now: datetime | None = None,
+    ) -> Journey:
+        """Book a patient's procedure day; the journey starts when the patient arrives (``start``)."""
+        now = now or timezone.now()
+        try:
+            levels = parse_levels(planned_levels)
+            phone = clean_phone(driver_phone)
+        except ValidationError as exc:
+            raise JourneyError(" ".join(exc.messages)) from exc
+        if not pathway.is_active:
+            raise JourneyError(f"The {pathway.name} pathway is no longer offered.")
+        duplicate = JourneyError(f"{patient.full_name} already has a journey on {day:%d %b %Y}.")
+        if self.filter(patient=patient, day=day).exclude(status=Journey.Status.CANCELLED).exists():
+            raise duplicate
+        try:
+            with transaction.atomic():
+                journey = self.create(
+                    patient=patient,
+                    pathway=pathway,
+                    day=day,
+                    scheduled_time=scheduled_time,
+                    bay=bay.strip(),
+                    planned_levels=levels,
+                    driver_name=" ".join(driver_name.split()),
+                    driver_phone=phone,
+                    public_code=self._free_public_code(),
+                    created_by=by,
+                    created_at=now,
+                )
+                summary = f"Booked for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
+                journey._log(JourneyEvent.Kind.CHECKED_IN, by, now, summary)
+        except IntegrityError:
+            # Another workstation booked the same patient and day between the check and the insert.
+            raise duplicate from None
+        return journey
+
+    def _free_public_code(self) -> str:
+        while True:
+            code = "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(PUBLIC_CODE_LENGTH))
+            if not self.filter(public_code=code).exists():
+                return code
+
+
+def levels_text(levels: list[str]) -> str:
+    return f"level{'s' if len(levels) > 1 else ''} {format_levels(levels)}"
+
+
+class Journey(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Booked"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Gone home"
+        CANCELLED = "cancelled", "Cancelled"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="journeys")
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="journeys")
+    day = models.DateField(db_index=True)
+    scheduled_time = models.TimeField()
+    bay = models.CharField(max_length=20, blank=True)
+    planned_levels = models.JSONField(default=list, help_text='Vertebral levels in spinal order, e.g. ["T12", "L1"].')
+    driver_name = models.CharField("driver's name", max_length=100, blank=True)
+    driver_phone = models.CharField("driver's phone", max_length=30, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    public_code = models.CharField(
+        max_length=PUBLIC_CODE_LENGTH, unique=True, help_text="Shown on screens visitors can see instead of a name."
+    )
+    # Bumped by every change: a page that acted on an older version is refused instead of overwriting.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = JourneyManager()
+
+    class Meta:
+        ordering = ["day", "scheduled_time", "bay"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "day"],
+                condition=~Q(status="cancelled"),
+                name="one_open_journey_per_patient_per_day",
+            ),
+        ]
+        permissions = [
+            ("check_in_patient", "Can book and check in patients"),
+            ("record_care", "Can answer checklists and complete stages"),
+            ("override_minimum", "Can override a stage's minimum duration"),
+            ("view_board", "Can view the status board"),
+            ("view_public_board", "Can view the anonymised public board"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient.full_name}, {self.pathway.name}, {self.day:%d %b %Y}"
+
+    # --- reading ---
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.CANCELLED)
+
+    @property
+    def has_driver_details(self) -> bool:
+        return bool(self.driver_name.strip() and self.driver_phone.strip())
+
+    @property
+    def current_visit(self) -> StageVisit | None:
+        if hasattr(self, "open_visits"):
+            return self.open_visits[0] if self.open_visits else None
+        return self.visits.filter(completed_at__isnull=True).first()
+
+    # --- verbs ---
+
+    def start(self, *, by: Any, now: datetime | None = None, expected_version: int | None = None) -> StageVisit:
+        """The patient has arrived: open the pathway's first stage."""
+        now = now or timezone.now()
+        with self._changing(expected_version) as journey:
+            if journey.status != self.Status.SCHEDULED:
+                raise OutOfOrder("This patient's day has already started.")
+            first = journey.pathway.first_stage()
+            if first is None:
+                raise JourneyError(f"The {journey.pathway.name} pathway has no stages: ask the unit's admin.")
+            visit = journey._open(first, by, now)
+            journey.status = self.Status.IN_PROGRESS
+            journey._save_change("status")
+            journey._log(JourneyEvent.Kind.ARRIVED, by, now, f"Arrived; {first.name} started", visit)
+        return visit
+
+    def record_answer(
+        self,
+        item: ItemDefinition,
+        value: Any,
+        *,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Answer | None:
+        """Answer one checklist item of the current stage. A changed answer keeps the old one as history.
+
+        Returns the new answer, or None when the value is the one already recorded (a repeated post).
+        """
+        now = now or timezone.now()
+        answer = None
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            if item.stage_id != visit.stage_id:
+                raise OutOfOrder(
+                    f"“{item.label}” belongs to {item.stage.name}, but {journey.patient.given_name} is in "
+                    f"{visit.stage_name}. Answer the current stage's checklist."
+                )
+            clean = item.clean_value(value)
+            previous = visit.answers.filter(item=item, is_current=True).first()
+            if previous is not None and previous.value == clean:
+                raise _Unchanged
+            if previous is None and clean is None:
+                raise _Unchanged
+            if previous is not None:
+                previous.is_current = False
+                previous.save(update_fields=["is_current"])
+            answer = Answer.objects.create(
+                visit=visit,
+                item=item,
+                item_label=item.label,
+                value=clean,
+                flag=item.flag_for(clean),
+                answered_at=now,
+                answered_by=by,
+            )
+            shown = item.display(clean)
+            summary = f"{item.label}: {shown}"
+            if previous is not None:
+                summary += f" (was {item.display(previous.value)})"
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.ANSWER_RECORDED, by, now, summary, visit, {"item": item.code, "value": clean}
+            )
+        return answer
+
+    def complete_stage(
+        self,
+        stage: StageDefinition | None = None,
+        *,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> StageVisit | None:
+        """Close the current stage and open the next one in pathway order; closing the last ends the day.
+
+        ``stage`` is the stage the person meant to close: if the journey has moved on, nothing happens
+        twice. Returns the next stage's visit, or None when the journey is complete.
+        """
+        now = now or timezone.now()
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            if stage is not None and stage.pk != visit.stage_id:
+                raise OutOfOrder(journey._not_current_message(stage))
+            problems = visit.problems(now)
+            if problems:
+                raise StageNotReady(f"{visit.stage_name} cannot be completed yet: {' '.join(problems)}", problems)
+            visit.completed_at = now
+            visit.completed_by = by
+            visit.save(update_fields=["completed_at", "completed_by"])
+            following = visit.stage.next_stage()
+            took = duration(now - visit.started_at)
+            if following is None:
+                journey.status = self.Status.COMPLETED
+                next_visit = None
+                summary = f"{visit.stage_name} completed ({took}); patient has gone home"
+            else:
+                next_visit = journey._open(following, by, now)
+                summary = f"{visit.stage_name} completed ({took}); {following.name} started"
+            journey._save_change("status")
+            journey._log(JourneyEvent.Kind.STAGE_COMPLETED, by, now, summary, visit)
+        return next_visit
+
+    def override_minimum(
+        self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> None:
+        """A clinical lead lets the current stage close before its minimum; the reason is kept."""
+        now = now or timezone.now()
+        reason = " ".join((reason or "").split())
+        if not by.has_perm("journey.override_minimum"):
+            raise NotPermitted("Only a clinical lead can override a minimum time.")
+        if len(reason) < 10:
+            raise JourneyError("Write the clinical reason for the override (at least a short sentence).")
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            if not visit.minimum_minutes:
+                raise JourneyError(f"{visit.stage_name} has no minimum time to override.")
+            if visit.minimum_overridden_at:
+                raise JourneyError(f"The minimum of {visit.stage_name} was already overridden.")
+            visit.minimum_overridden_at = now
+            visit.minimum_overridden_by = by
+            visit.minimum_override_reason = reason
+            visit.save(update_fields=["minimum_overridden_at", "minimum_overridden_by", "minimum_override_reason"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.MINIMUM_OVERRIDDEN,
+                by,
+                now,
+                f"Minimum of {visit.stage_name} ({duration(visit.minimum)}) overridden: {reason}",
+                visit,
+            )
+
+    def update_driver(
+        self, *, name: str, phone: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> None:
+        """Record the responsible adult who will drive the patient home."""
+        now = now or timezone.now()
+        name = " ".join((name or "").split())
+        try:
+            phone = clean_phone(phone)
+        except ValidationError as exc:
+            raise JourneyError(" ".join(exc.messages)) from exc
+        with self._changing(expected_version) as journey:
+            if (journey.driver_name, journey.driver_phone) == (name, phone):
+                raise _Unchanged
+            journey.driver_name, journey.driver_phone = name, phone
+            journey._save_change("driver_name", "driver_phone")
+            shown = f"{name}, {phone}" if name or phone else "removed"
+            journey._log(JourneyEvent.Kind.DRIVER_UPDATED, by, now, f"Driver: {shown}")
+
+    def cancel(self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None) -> None:
+        now = now or timezone.now()
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise JourneyError("Write why the procedure is cancelled.")
+        with self._changing(expected_version) as journey:
+            journey.status = self.Status.CANCELLED
+            journey._save_change("status")
+            journey._log(JourneyEvent.Kind.CANCELLED, by, now, f"Cancelled: {reason}", journey.current_visit)
+
+    # --- the machinery every verb shares ---
+
+    @contextmanager
+    def _changing(self, expected_version: int | None) -> Iterator[Journey]:
+        """Lock the journey row for one change; refuse a closed journey or a stale page.
+
+        A verb raising inside rolls everything back. ``_Unchanged`` ends the block as a no-op.
+        """
+        try:
+            with transaction.atomic():
+                # of=("self",): lock this journey only, not the patient and pathway rows it joins.
+                journey = (
+                    Journey.objects.select_for_update(of=("self",)).select_related("patient", "pathway").get(pk=self.pk)
+                )
+                if journey.is_closed:
+                    raise JourneyClosed(
+                        f"{journey.patient.full_name}'s journey is {journey.get_status_display().lower()}: "
+                        "it can no longer be changed."
+                    )
+                if expected_version is not None and expected_version != journey.version:
+                    raise StaleJourney(journey._stale_message())
+                yield journey
+        except _Unchanged:
+            pass
+        self.refresh_from_db()
+
+    def _save_change(self, *fields: str) -> None:
+        self.version += 1
+        self.save(update_fields=["version", *fields])
+
+    def _log(
+        self,
+        kind: str,
+        by: Any,
+        now: datetime,
+        summary: str,
+        visit: StageVisit | None = None,
+        data: dict | None = None,
+    ) -> JourneyEvent:
+        return JourneyEvent.objects.create(
+            journey=self,
+            kind=kind,
+            at=now,
+            by=by,
+            visit=visit,
+            stage_name=visit.stage_name if visit else "",
+            summary=summary,
+            data=data or {},
+            version=self.version,
+        )
+
+    def _open(self, stage: StageDefinition, by: Any, now: datetime) -> StageVisit:
+        return StageVisit.objects.create(
+            journey=self,
+            stage=stage,
+            stage_name=stage.name,
+            target_minutes=stage.target_for(self.planned_levels),
+            minimum_minutes=stage.minimum_minutes,
+            started_at=now,
+            started_by=by,
+        )
+
+    def _require_open_visit(self) -> StageVisit:
+        visit = self.visits.select_related("stage").filter(completed_at__isnull=True).first()
+        if visit is None:
+            raise OutOfOrder(f"{self.patient.full_name} has not arrived yet: start the day first.")
+        return visit
+
+    def _not_current_message(self, stage: StageDefinition) -> str:
+        done = self.visits.filter(stage=stage, completed_at__isnull=False).select_related("completed_by").first()
+        if done is not None:
+            return f"{stage.name} was already completed by {person(done.completed_by)} at {clock(done.completed_at)}."
+        return f"{stage.name} has not been reached yet: finish {self.current_visit.stage_name} first."
+
+    def _stale_message(self) -> str:
+        last = self.events.select_related("by").order_by("-at", "-pk").first()
+        who, when = (person(last.by), clock(last.at)) if last else ("someone", "just now")
+        return f"Changed by {who} at {when} - reload to see the latest before you go on."
+
+
+class _Unchanged(Exception):
+    """Raised inside ``Journey._changing`` when the requested change is already in place (a repeated post)."""
+
+
+@dataclass(frozen=True)
+class StageTimer:
+    """How long a stage has run against its target; decided by the server, ticked by the browser."""
+
+    started_at: datetime
+    elapsed: timedelta
+    target: timedelta
+    minimum_ends_at: datetime | None
+    # "on-track", "near" (80% of the target), "over"; or "ready" once a minimum stage may close: a patient
+    # past the two hours flat is waiting to go home, which needs action but is no alarm.
+    state: str
+
+    @property
+    def minimum_left(self) -> timedelta | None:
+        if self.minimum_ends_at is None:
+            return None
+        return max(self.minimum_ends_at - (self.started_at + self.elapsed), timedelta(0))
+
+
+class StageVisit(models.Model):
+    """One stage as this journey lived it. Name, target and minimum are copied when it starts."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="visits")
+    stage = models.ForeignKey(StageDefinition, on_delete=models.PROTECT, related_name="visits")
+    stage_name = models.CharField(max_length=100)
+    target_minutes = models.PositiveIntegerField()
+    minimum_minutes = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    minimum_overridden_at = models.DateTimeField(null=True, blank=True)
+    minimum_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    minimum_override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["journey", "started_at", "pk"]
+        verbose_name = "stage visit"
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "stage"], name="each_stage_visited_once"),
+            # The database itself refuses a journey in two stages at once.
+            models.UniqueConstraint(
+                fields=["journey"], condition=Q(completed_at__isnull=True), name="one_open_stage_per_journey"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_name} ({self.journey})"
+
+    @property
+    def target(self) -> timedelta:
+        return timedelta(minutes=self.target_minutes)
+
+    @property
+    def minimum(self) -> timedelta:
+        return timedelta(minutes=self.minimum_minutes or 0)
+
+    @property
+    def minimum_ends_at(self) -> datetime | None:
+        return self.started_at + self.minimum if self.minimum_minutes else None
+
+    def timer(self, now: datetime | None = None) -> StageTimer:
+        now = now or timezone.now()
+        end = self.completed_at or now
+        elapsed = end - self.started_at
+        ends = self.minimum_ends_at
+        if ends is not None and (end >= ends or self.minimum_overridden_at):
+            state = "ready"
+        elif elapsed > self.target:
+            state = "over"
+        elif elapsed >= self.target * NEAR_TARGET:
+            state = "near"
+        else:
+            state = "on-track"
+        return StageTimer(self.started_at, elapsed, self.target, ends, state)
+
+    def current_answers(self) -> dict[int, Answer]:
+        """The standing answer for each item, keyed by item id (older answers are history)."""
+        return {a.item_id: a for a in self.answers.filter(is_current=True)}
+
+    def problems(self, now: datetime) -> list[str]:
+        """Everything that keeps this stage from closing now, in the ward's words; empty when it may close."""
+        answers = self.current_answers()
+        problems = []
+        for item in self.stage.items.all():
+            answer = answers.get(item.pk)
+            problem = item.problem_with(answer.value if answer else None, self.journey)
+            if problem:
+                problems.append(problem)
+        ends = self.minimum_ends_at
+        if ends and now < ends and not self.minimum_overridden_at:
+            problems.append(
+                f"{self.stage_name} lasts at least {duration(self.minimum)}: it may close at {clock(ends)} "
+                f"({duration(ends - now, round_up=True)} from now)."
+            )
+        return problems
+
+
+class Answer(models.Model):
+    """One answer to one checklist item. Changing an answer adds a row; the old one stays as history."""
+
+    visit = models.ForeignKey(StageVisit, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(ItemDefinition, on_delete=models.PROTECT, related_name="answers")
+    item_label = models.CharField(max_length=200, help_text="The item's wording when it was answered.")
+    value = models.JSONField(null=True, blank=True)
+    flag = models.CharField(max_length=300, blank=True, help_text="Why this answer needs a second look.")
+    answered_at = models.DateTimeField()
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "item"], condition=Q(is_current=True), name="one_current_answer_per_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_label}: {self.value}"
+
+
+class JourneyEvent(models.Model):
+    """Append-only history of a journey: who did what, when, and in which stage."""
+
+    class Kind(models.TextChoices):
+        CHECKED_IN = "checked_in", "Booked"
+        ARRIVED = "arrived", "Arrived"
+        ANSWER_RECORDED = "answer", "Checklist answer"
+        STAGE_COMPLETED = "stage_completed", "Stage completed"
+        MINIMUM_OVERRIDDEN = "minimum_overridden", "Minimum overridden"
+        DRIVER_UPDATED = "driver", "Driver details"
+        CANCELLED = "cancelled", "Cancelled"
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    visit = models.ForeignKey(StageVisit, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    stage_name = models.CharField(max_length=100, blank=True, help_text="The stage the journey was in.")
+    summary = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(help_text="The journey's version after this change.")
+
+    class Meta:
+        ordering = ["journey", "at", "pk"]
+        verbose_name = "journey event"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise JourneyError("The journey's history cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise JourneyError("The journey's history cannot be deleted.")
+
+
+__all__ = [
+    "Answer",
+    "Journey",
+    "JourneyEvent",
+    "Patient",
+    "StageTimer",
+    "StageVisit",
+]

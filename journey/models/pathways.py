@@ -1,0 +1,387 @@
+"""Pathway templates: the ordered stages of a procedure day and each stage's checklist.
+
+The unit's admin edits these in the Django admin. A journey snapshots what it needs when a stage
+starts (see StageVisit), so editing a pathway never rewrites a day that has already happened.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from journey.errors import InvalidAnswer
+from journey.levels import format_levels, parse_levels
+
+if TYPE_CHECKING:
+    from journey.models.journeys import Journey
+
+TEXT_MAX_LENGTH = 500
+
+
+class PathwayManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> Pathway:
+        return self.get(code=code)
+
+
+class Pathway(models.Model):
+    code = models.SlugField(unique=True, help_text="Short fixed name used by fixtures, e.g. vertebroplasty.")
+    name = models.CharField(max_length=100, unique=True, help_text="What staff see, e.g. Vertebroplasty.")
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(
+        "offered at check-in", default=True, help_text="Untick to stop new journeys on this pathway."
+    )
+
+    objects = PathwayManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    def first_stage(self) -> StageDefinition | None:
+        return self.stages.order_by("order").first()
+
+
+class StageDefinitionManager(models.Manager):
+    def get_by_natural_key(self, pathway_code: str, code: str) -> StageDefinition:
+        return self.get(pathway__code=pathway_code, code=code)
+
+
+class StageDefinition(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="stages")
+    order = models.PositiveSmallIntegerField(help_text="Stages run in this order, lowest first, none skipped.")
+    code = models.SlugField(help_text="Short fixed name, e.g. recovery.")
+    name = models.CharField(max_length=100, help_text="What staff see, e.g. Flat recovery.")
+    target_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text="Expected length; the timer turns amber near it and red past it.",
+    )
+    target_per_level = models.BooleanField(
+        "target is per planned level",
+        default=False,
+        help_text="Multiply the target by the number of planned vertebral levels (injection: 60 min a level).",
+    )
+    minimum_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="The stage cannot close before this; only a clinical lead may override it.",
+    )
+    description = models.TextField(blank=True, help_text="Shown to staff on the stage card.")
+
+    objects = StageDefinitionManager()
+
+    class Meta:
+        ordering = ["pathway", "order"]
+        verbose_name = "stage"
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "order"], name="stage_order_unique_in_pathway"),
+            models.UniqueConstraint(fields=["pathway", "code"], name="stage_code_unique_in_pathway"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pathway}: {self.order}. {self.name}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (*self.pathway.natural_key(), self.code)
+
+    natural_key.dependencies = ["journey.pathway"]
+
+    def clean(self) -> None:
+        if self.minimum_minutes and self.target_minutes and self.minimum_minutes > self.target_minutes:
+            raise ValidationError({"minimum_minutes": "The minimum cannot be longer than the target."})
+
+    def target_for(self, levels: list[str]) -> int:
+        return self.target_minutes * max(len(levels), 1) if self.target_per_level else self.target_minutes
+
+    def next_stage(self) -> StageDefinition | None:
+        return self.pathway.stages.filter(order__gt=self.order).order_by("order").first()
+
+
+class ItemDefinitionManager(models.Manager):
+    def get_by_natural_key(self, pathway_code: str, stage_code: str, code: str) -> ItemDefinition:
+        return self.get(stage__pathway__code=pathway_code, stage__code=stage_code, code=code)
+
+
+class ItemDefinition(models.Model):
+    """One line of a stage's checklist, and the rules for its answer."""
+
+    class Kind(models.TextChoices):
+        TICK = "tick", "Tick (done)"
+        YES_NO = "yes_no", "Yes / no"
+        CHOICE = "choice", "One of a list"
+        NUMBER = "number", "Number"
+        TEXT = "text", "Short text"
+        TIME = "time", "Time of day"
+        LEVELS = "levels", "Vertebral levels"
+        LEVEL_NUMBERS = "level_numbers", "Number for each level"
+
+    class Rule(models.TextChoices):
+        NONE = "", "No extra rule"
+        PLANNED_LEVELS = "planned_levels", "Levels must equal the journey's planned levels"
+        DRIVER_DETAILS = "driver_details", "Needs the driver's name and phone on the journey"
+
+    class YesNo(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+
+    stage = models.ForeignKey(StageDefinition, on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveSmallIntegerField()
+    code = models.SlugField(help_text="Short fixed name, e.g. timeout_levels. Other features look items up by it.")
+    label = models.CharField(max_length=200, help_text="The line the nurse reads.")
+    help_text = models.CharField(max_length=300, blank=True, help_text="A hint shown under the line.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    required = models.BooleanField(default=True, help_text="The stage cannot close until this is answered.")
+    rule = models.CharField("extra rule", max_length=20, choices=Rule.choices, blank=True, default=Rule.NONE)
+    # Yes / no
+    required_answer = models.CharField(
+        max_length=3,
+        choices=YesNo.choices,
+        blank=True,
+        help_text="Yes/no only: the answer the stage needs to close (blank: either answer).",
+    )
+    flag_answer = models.CharField(
+        max_length=3, choices=YesNo.choices, blank=True, help_text="Yes/no only: the answer that raises a flag."
+    )
+    # One of a list
+    choices = models.TextField(blank=True, help_text="One of a list only: the options, one per line.")
+    accepted_choices = models.TextField(
+        blank=True, help_text="One of a list only: the options that let the stage close, one per line (blank: any)."
+    )
+    # Numbers (also per level)
+    unit = models.CharField(max_length=20, blank=True, help_text="e.g. mL, mmHg, months.")
+    min_value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    flag_above = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text="A value above this is flagged."
+    )
+    complete_min = models.DecimalField(
+        "lowest value that lets the stage close",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="e.g. 9 for the discharge score.",
+    )
+
+    objects = ItemDefinitionManager()
+
+    class Meta:
+        ordering = ["stage", "order"]
+        verbose_name = "checklist item"
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "code"], name="item_code_unique_in_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (*self.stage.natural_key(), self.code)
+
+    natural_key.dependencies = ["journey.stagedefinition"]
+
+    # --- configuration checks (admin) ---
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        numeric = self.kind in (self.Kind.NUMBER, self.Kind.LEVEL_NUMBERS)
+        if self.kind != self.Kind.YES_NO and (self.required_answer or self.flag_answer):
+            errors["required_answer"] = "Only a yes/no item has a required or flagged answer."
+        if self.kind == self.Kind.CHOICE:
+            options = self.options()
+            if len(options) < 2:
+                errors["choices"] = "List at least two options, one per line."
+            elif not set(self.accepted_options()) <= set(options):
+                errors["accepted_choices"] = "Every accepted option must be one of the options."
+        elif self.choices or self.accepted_choices:
+            errors["choices"] = "Only a one-of-a-list item has options."
+        if not numeric and any(
+            v is not None for v in (self.min_value, self.max_value, self.flag_above, self.complete_min)
+        ):
+            errors["min_value"] = "Only number items have a range, a flag level or a lowest value."
+        if numeric and self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            errors["max_value"] = "The highest allowed value must not be below the lowest."
+        if self.rule == self.Rule.PLANNED_LEVELS and self.kind not in (self.Kind.LEVELS, self.Kind.LEVEL_NUMBERS):
+            errors["rule"] = "Only a levels item can be checked against the planned levels."
+        if errors:
+            raise ValidationError(errors)
+
+    def options(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def accepted_options(self) -> list[str]:
+        return [line.strip() for line in self.accepted_choices.splitlines() if line.strip()]
+
+    # --- answers ---
+
+    def clean_value(self, raw: Any) -> Any:
+        """Turn what the nurse entered into the stored JSON value, or refuse it with a readable reason.
+
+        ``None`` (or an empty entry) clears the answer.
+        """
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        try:
+            return getattr(self, f"_clean_{self.kind}")(raw)
+        except ValidationError as exc:
+            raise InvalidAnswer(f"{self.label}: {' '.join(exc.messages)}") from exc
+
+    def _clean_tick(self, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "on", "yes", "done"):
+            return True
+        if text in ("0", "false", "off", "no"):
+            return False
+        raise ValidationError("Tick it, or leave it unticked.")
+
+    def _clean_yes_no(self, raw: Any) -> str:
+        text = str(raw).strip().lower()
+        if text not in self.YesNo.values:
+            raise ValidationError("Answer yes or no.")
+        return text
+
+    def _clean_choice(self, raw: Any) -> str:
+        by_lower = {o.lower(): o for o in self.options()}
+        text = str(raw).strip().lower()
+        if text not in by_lower:
+            raise ValidationError(f"Choose one of: {', '.join(self.options())}.")
+        return by_lower[text]
+
+    def _clean_number(self, raw: Any) -> str:
+        return _num(self._number_in_range(raw))
+
+    def _number_in_range(self, raw: Any, where: str = "") -> Decimal:
+        try:
+            value = Decimal(str(raw).strip())
+        except InvalidOperation:
+            raise ValidationError(f"Enter a number{where}.") from None
+        if not value.is_finite():
+            raise ValidationError(f"Enter a number{where}.")
+        low, high = self.min_value, self.max_value
+        if (low is not None and value < low) or (high is not None and value > high):
+            unit = self._unit_suffix()
+            if low is not None and high is not None:
+                allowed = f"from {_num(low)} to {_num(high)}{unit}"
+            elif low is not None:
+                allowed = f"of {_num(low)}{unit} or more"
+            else:
+                allowed = f"up to {_num(high)}{unit}"
+            raise ValidationError(f"Enter a number{where} {allowed}.")
+        return value
+
+    def _clean_text(self, raw: Any) -> str:
+        text = " ".join(str(raw).split())
+        if len(text) > TEXT_MAX_LENGTH:
+            raise ValidationError(f"Keep it under {TEXT_MAX_LENGTH} characters.")
+        return text
+
+    def _clean_time(self, raw: Any) -> str:
+        text = str(raw).strip().replace(".", ":")
+        if ":" not in text and text.isdigit() and len(text) in (3, 4):
+            text = f"{text[:-2]}:{text[-2:]}"
+        try:
+            hours, minutes = (int(part) for part in text.split(":"))
+            return time(hours, minutes).strftime("%H:%M")
+        except ValueError:
+            raise ValidationError("Enter a time of day such as 07:30.") from None
+
+    def _clean_levels(self, raw: Any) -> list[str]:
+        return parse_levels(raw)
+
+    def _clean_level_numbers(self, raw: Any) -> dict[str, str]:
+        """Accepts {"T12": "4.5"} or the text "T12 4.5, L1 3" (one level and its number per pair)."""
+        if isinstance(raw, dict):
+            pairs = list(raw.items())
+        else:
+            tokens = str(raw).replace(":", " ").replace("=", " ").replace(",", " ").replace(";", " ").split()
+            if len(tokens) % 2:
+                raise ValidationError("Give each level with its number, such as “T12 4.5, L1 3”.")
+            pairs = list(zip(tokens[::2], tokens[1::2], strict=True))
+        values: dict[str, str] = {}
+        for level_text, number in pairs:
+            (level,) = parse_levels([level_text])
+            if level in values:
+                raise ValidationError(f"{level} is given twice.")
+            values[level] = _num(self._number_in_range(number, where=f" for {level}"))
+        if not values:
+            raise ValidationError("Give a number for each level.")
+        return dict(by_level(values))
+
+    def flag_for(self, value: Any) -> str:
+        """Why this answer deserves a second look (shown in amber/red), or ''."""
+        if value is None:
+            return ""
+        if self.kind == self.Kind.YES_NO and self.flag_answer and value == self.flag_answer:
+            return f"{self.label}: {value}"
+        if self.flag_above is None:
+            return ""
+        if self.kind == self.Kind.NUMBER and Decimal(value) > self.flag_above:
+            return f"{self.label}: {value}{self._unit_suffix()} is above {_num(self.flag_above)}{self._unit_suffix()}"
+        if self.kind == self.Kind.LEVEL_NUMBERS:
+            high = [f"{lvl} {v}{self._unit_suffix()}" for lvl, v in by_level(value) if Decimal(v) > self.flag_above]
+            if high:
+                return f"{self.label}: {', '.join(high)} above {_num(self.flag_above)}{self._unit_suffix()}"
+        return ""
+
+    def problem_with(self, value: Any, journey: Journey) -> str:
+        """Why this item's current answer keeps the stage from closing, or '' when it does not."""
+        if value is None or (self.kind == self.Kind.TICK and value is False):
+            return f"{self.label}: not yet answered." if self.required else ""
+        if self.kind == self.Kind.YES_NO and self.required_answer and value != self.required_answer:
+            return f"{self.label}: the answer is “{value}”; the stage needs “{self.required_answer}”."
+        if self.kind == self.Kind.CHOICE and self.accepted_options() and value not in self.accepted_options():
+            return f"{self.label}: “{value}” does not allow the stage to close."
+        if self.complete_min is not None and self.kind == self.Kind.NUMBER and Decimal(value) < self.complete_min:
+            return (
+                f"{self.label}: {value} is below {_num(self.complete_min)}, the lowest that allows this stage to close."
+            )
+        if self.rule == self.Rule.PLANNED_LEVELS:
+            entered = [level for level, _ in by_level(value)] if isinstance(value, dict) else value
+            if entered != journey.planned_levels:
+                return (
+                    f"{self.label}: {format_levels(entered)} does not match the planned levels "
+                    f"{format_levels(journey.planned_levels)}. Stop and re-check the levels."
+                )
+        if self.rule == self.Rule.DRIVER_DETAILS and not journey.has_driver_details:
+            return f"{self.label}: record the driver's name and phone number on the journey first."
+        return ""
+
+    def display(self, value: Any) -> str:
+        if value is None:
+            return "—"
+        if self.kind == self.Kind.TICK:
+            return "Done" if value else "Not done"
+        if self.kind == self.Kind.YES_NO:
+            return value.capitalize()
+        if self.kind == self.Kind.NUMBER:
+            return f"{value}{self._unit_suffix()}"
+        if self.kind == self.Kind.LEVELS:
+            return format_levels(value)
+        if self.kind == self.Kind.LEVEL_NUMBERS:
+            return ", ".join(f"{lvl} {v}{self._unit_suffix()}" for lvl, v in by_level(value))
+        return str(value)
+
+    def _unit_suffix(self) -> str:
+        return f" {self.unit}" if self.unit else ""
+
+
+def by_level(values: dict[str, str]) -> list[tuple[str, str]]:
+    """A per-level answer in spinal order (PostgreSQL's jsonb does not keep the order keys were written in)."""
+    return [(level, values[level]) for level in parse_levels(list(values))]
+
+
+def _num(value: Decimal) -> str:
+    """A number as the ward writes it: 150, 7.5 (never 1.5E+2 or 7.50)."""
+    return format(Decimal(str(value)).normalize(), "f")

@@ -1,0 +1,50 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from journey import roles
+from tests.makers import make_journey, make_pathway, make_user
+
+# A fixed morning on the unit; tests that depend on the clock pin it here with time-machine.
+MORNING = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def nurse(db):
+    return make_user(roles.NURSE, first_name="Nora", last_name="Nurse")
+
+
+@pytest.fixture
+def other_nurse(db):
+    return make_user(roles.NURSE, first_name="Olu", last_name="Other")
+
+
+@pytest.fixture
+def lead(db):
+    return make_user(roles.CLINICAL_LEAD, first_name="Lena", last_name="Lead")
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_user(roles.COORDINATOR)
+
+
+@pytest.fixture
+def display(db):
+    return make_user(roles.DISPLAY)
+
+
+@pytest.fixture
+def pathway(db):
+    return make_pathway()
+
+
+@pytest.fixture
+def morning(time_machine):
+    time_machine.move_to(MORNING, tick=False)
+    return MORNING
+
+
+@pytest.fixture
+def journey(pathway, nurse, morning):
+    return make_journey(pathway, nurse, now=morning)

@@ -1,0 +1,77 @@
+"""The shipped vertebroplasty and kyphoplasty pathways (fixtures/) load and can be walked end to end."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+
+from journey.demo import answer_stage
+from journey.models import ItemDefinition, Journey, Pathway
+from tests.makers import make_journey
+
+SIX_STAGES = [
+    ("consent", "Consent", 20, None),
+    ("prep", "Prep", 30, None),
+    ("positioning", "Prone positioning", 10, None),
+    ("injection", "Needle and cement injection", 60, None),
+    ("recovery", "Flat recovery", 120, 120),
+    ("discharge", "Discharge with a driver", 20, None),
+]
+
+
+@pytest.fixture
+def pathways(db):
+    call_command("loaddata", "vertebroplasty", "kyphoplasty", verbosity=0)
+    return {p.code: p for p in Pathway.objects.all()}
+
+
+def test_both_pathways_load_with_the_six_stages_in_order(pathways):
+    assert set(pathways) == {"vertebroplasty", "kyphoplasty"}
+    for pathway in pathways.values():
+        stages = [(s.code, s.name, s.target_minutes, s.minimum_minutes) for s in pathway.stages.order_by("order")]
+        assert stages == SIX_STAGES
+
+
+def test_loading_the_pathways_again_changes_nothing(pathways):
+    counts = (Pathway.objects.count(), ItemDefinition.objects.count())
+
+    call_command("loaddata", "vertebroplasty", "kyphoplasty", verbosity=0)
+
+    assert (Pathway.objects.count(), ItemDefinition.objects.count()) == counts
+
+
+def test_every_shipped_item_passes_the_admins_own_validation(pathways):
+    for item in ItemDefinition.objects.all():
+        item.full_clean()
+
+
+def test_the_balloon_item_belongs_to_kyphoplasty_only(pathways):
+    balloon = ItemDefinition.objects.filter(code="balloon")
+
+    assert [i.stage.pathway.code for i in balloon] == ["kyphoplasty"]
+    assert balloon.get().required
+
+
+def test_the_time_out_and_cement_items_are_checked_against_the_planned_levels(pathways):
+    for pathway in pathways.values():
+        checked = ItemDefinition.objects.filter(stage__pathway=pathway, rule=ItemDefinition.Rule.PLANNED_LEVELS)
+        assert set(checked.values_list("code", flat=True)) == {"planned_levels", "timeout_levels", "cement_volume"}
+
+
+def test_the_fracture_age_warning_is_six_months_or_three_for_kyphoplasty(pathways):
+    ages = ItemDefinition.objects.filter(code="fracture_age")
+    assert {i.stage.pathway.code: int(i.flag_above) for i in ages} == {"vertebroplasty": 6, "kyphoplasty": 3}
+
+
+@pytest.mark.parametrize("code", ["vertebroplasty", "kyphoplasty"])
+def test_a_patient_can_walk_the_shipped_pathway_from_consent_to_home(pathways, nurse, morning, code):
+    journey = make_journey(pathways[code], nurse, levels="T12 L1", now=morning)
+    now = morning
+    journey.start(by=nurse, now=now)
+    while journey.status == Journey.Status.IN_PROGRESS:
+        answer_stage(journey, by=nurse, now=now)
+        now += timedelta(minutes=journey.current_visit.minimum_minutes or 15)
+        journey.complete_stage(by=nurse, now=now)
+
+    assert journey.status == Journey.Status.COMPLETED
+    assert journey.visits.count() == 6
