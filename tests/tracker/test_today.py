@@ -1,0 +1,85 @@
+from datetime import date, timedelta
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from journey import roles
+from tests.makers import make_journey, make_user, walk_to
+
+URL = reverse("today")
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next=/"
+
+
+@pytest.mark.parametrize("role", [roles.NURSE, roles.COORDINATOR, roles.CLINICAL_LEAD, roles.UNIT_ADMIN])
+def test_ward_staff_see_todays_list(client, db, role):
+    client.force_login(make_user(role))
+
+    assert client.get(URL).status_code == 200
+
+
+def test_the_display_account_may_not_open_the_list_and_sees_no_patient(client, pathway, nurse, display, morning):
+    make_journey(pathway, nurse, day=date(2026, 11, 21))
+    client.force_login(display)
+
+    response = client.get(URL)
+
+    assert response.status_code == 403
+    assert b"Ada" not in response.content
+
+
+def test_the_list_shows_each_patient_of_today_with_stage_and_time_in_stage(client, pathway, nurse, morning):
+    in_prep = make_journey(pathway, nurse, levels="L1 T12", now=morning)
+    walk_to(in_prep, "prep", nurse, now=morning - timedelta(minutes=35))
+    make_journey(pathway, nurse, driver=("", ""))
+    make_journey(pathway, nurse, day=date(2026, 11, 22))  # tomorrow: not on today's list
+    client.force_login(nurse)
+
+    response = client.get(URL)
+
+    html = response.content.decode()
+    assert response.context["journeys"].count() == 2
+    assert in_prep.patient.full_name in html
+    assert "T12, L1" in html
+    assert "Prep" in html
+    assert "35 min of 30 min" in html
+    assert 'class="timer timer-over"' in html
+    assert "No driver confirmed" in html
+    assert "Booked" in html
+
+
+def test_the_list_costs_the_same_queries_for_three_journeys_or_thirty(
+    client, pathway, nurse, morning, django_assert_num_queries
+):
+    for _ in range(3):
+        walk_to(make_journey(pathway, nurse), "prep", nurse)
+    client.force_login(nurse)
+
+    def queries_for_page():
+        # session, user, user's own permissions, group permissions, journeys+patient+pathway, open visits
+        with django_assert_num_queries(6):
+            assert client.get(URL).status_code == 200
+
+    queries_for_page()
+    for _ in range(27):
+        walk_to(make_journey(pathway, nurse), "consent", nurse)
+    queries_for_page()
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_times_are_stored_in_utc_and_shown_in_the_units_time_zone(client, pathway, nurse, morning):
+    journey = make_journey(pathway, nurse, day=date(2026, 11, 21))
+    journey.start(by=nurse, now=morning)  # 08:00 UTC is 03:00 in New York
+    walk_to(journey, "recovery", nurse, now=morning)
+    client.force_login(nurse)
+
+    html = client.get(URL).content.decode()
+
+    assert journey.current_visit.started_at.utcoffset() == timedelta(0)
+    assert "Flat recovery until 05:00 · 2 h left" in html

@@ -1,0 +1,38 @@
+from datetime import datetime, timedelta
+
+from django import template
+
+from journey.levels import format_levels
+from journey.models import Journey, StageTimer
+from journey.models.journeys import duration
+
+register = template.Library()
+
+TIMER_LABELS = {"on-track": "On track", "near": "Near target", "over": "Over target", "ready": "Ready to move on"}
+
+
+@register.simple_tag
+def stage_timer(journey: Journey, now: datetime) -> StageTimer | None:
+    visit = journey.current_visit
+    return visit.timer(now) if visit else None
+
+
+@register.filter
+def minutes(delta: timedelta | None) -> str:
+    return duration(delta) if delta is not None else ""
+
+
+@register.filter
+def levels(value: list[str]) -> str:
+    return format_levels(value)
+
+
+@register.filter
+def timer_label(state: str) -> str:
+    return TIMER_LABELS.get(state, "")
+
+
+@register.filter
+def minutes_left(delta: timedelta | None) -> str:
+    """Time left on a countdown, rounded up: never '0 min' while time remains."""
+    return duration(delta, round_up=True) if delta is not None else ""
