@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journey import roles
-from journey.models import ItemDefinition, Journey, Pathway, Patient
+from journey.models import ItemDefinition, Journey, ObservationRound, Pathway, Patient, RedFlagKind
 
 DEMO_PASSWORD = "ward-demo-2026"
 
@@ -40,7 +40,6 @@ _SAMPLE_ANSWERS: dict[str, Any] = {
     "baseline_heart_rate": "74",
     "baseline_spo2": "97",
     "baseline_pain": "7",
-    "padss": "10",
 }
 
 
@@ -57,6 +56,8 @@ def acceptable_value(item: ItemDefinition, journey: Journey) -> Any:
         return "no" if item.flag_answer == "yes" else "yes"
     if item.kind == kind.CHOICE:
         return (item.accepted_options() or item.options())[0]
+    if item.kind == kind.SCORE:
+        return item.score_options()[0][0]
     if item.kind == kind.NUMBER:
         return str(item.complete_min if item.complete_min is not None else item.min_value or 1)
     if item.kind == kind.TEXT:
@@ -74,180 +75,91 @@ def answer_stage(journey: Journey, *, by: Any, now: datetime, only: int | None =
     """Answer the current stage's checklist (the first ``only`` items, or all of them)."""
     visit = journey.current_visit
     items = list(visit.stage.items.all())
-    for item in items[:only] if only is not None else items:
-        journey.record_answer(item, acceptable_value(item, journey), by=by, now=now)
+    journey.record_answers(
+        {item: acceptable_value(item, journey) for item in (items[:only] if only is not None else items)},
+        by=by,
+        now=now,
+    )
+
+
+def settled_round() -> ObservationRound:
+    """The observations of a patient recovering as expected."""
+    return ObservationRound(
+        systolic=128,
+        diastolic=76,
+        heart_rate=72,
+        resp_rate=14,
+        spo2=97,
+        legs=ObservationRound.Legs.AS_BASELINE,
+        pain=3,
+        dressing=ObservationRound.Dressing.DRY,
+    )
+
+
+def record_rounds(journey: Journey, *, by: Any, now: datetime, missed: tuple[int, ...] = ()) -> None:
+    """Record every round of the current stage that is due by ``now``, each at its due time."""
+    for slot in journey.current_visit.round_slots(now):
+        if slot.done is None and slot.due_at <= now and slot.number not in missed:
+            journey.record_round(settled_round(), by=by, now=slot.due_at)
 
 
 @dataclass
 class DemoPatient:
     mrn: str
-    given: str
-    family: str
+    name: str
     born: date
     pathway: str
     levels: str
     bay: str
-    # Minutes spent in each finished stage, then minutes into the current one; None: not arrived yet.
+    driver: tuple[str, str] = ("", "")
+    # Minutes spent in each finished stage; minutes into the current one (None: not arrived yet).
     finished: list[int] = field(default_factory=list)
     in_stage: int | None = None
-    answered_in_stage: int | None = None  # items answered so far in the current stage (None: all)
-    booked_in: int = 0  # minutes from now to the booked time, for patients not yet arrived
-    driver: tuple[str, str] = ("", "")
-    home: bool = False  # walked all the way to discharge
+    answered: int | None = None  # items answered so far in the current stage (None: all of them)
+    booked_in: int = 0  # minutes from now to the booked time, for a patient not yet arrived
+    home: bool = False  # walked all the way through discharge
+    missed_rounds: tuple[int, ...] = ()  # observation rounds left unrecorded (shown overdue)
+    cement_leak: bool = False  # leakage seen at injection: a red flag, escalated to the lead
 
 
+VP, KP = "vertebroplasty", "kyphoplasty"
+# fmt: off
 DEMO_DAY = [
-    DemoPatient(
-        "M100231",
-        "Margaret",
-        "Ellis",
-        date(1941, 3, 14),
-        "vertebroplasty",
-        "T12",
-        "1",
-        finished=[15, 25, 8, 55, 125, 15],
-        home=True,
-        driver=("David Ellis", "07700 900123"),
-    ),
-    DemoPatient(
-        "M100244",
-        "Arthur",
-        "Bennett",
-        date(1938, 11, 2),
-        "vertebroplasty",
-        "L1",
-        "2",
-        finished=[18, 28, 9, 50, 122],
-        in_stage=8,
-        answered_in_stage=1,
-        driver=("June Bennett", "07700 900456"),
-    ),
-    DemoPatient(
-        "M100259",
-        "Dorothy",
-        "Khan",
-        date(1946, 6, 21),
-        "kyphoplasty",
-        "T12 L1",
-        "3",
-        finished=[20, 30, 10, 110],
-        in_stage=131,
-        driver=("Imran Khan", "07700 900789"),
-    ),
-    DemoPatient(
-        "M100263",
-        "Peter",
-        "Walsh",
-        date(1950, 1, 30),
-        "vertebroplasty",
-        "L2",
-        "4",
-        finished=[17, 26, 9, 52],
-        in_stage=100,
-        driver=("Anne Walsh", "0161 496 0011"),
-    ),
-    DemoPatient(
-        "M100270",
-        "Irene",
-        "Moore",
-        date(1944, 8, 9),
-        "vertebroplasty",
-        "T11",
-        "5",
-        finished=[16, 31, 8, 58],
-        in_stage=35,
-        driver=("Colin Moore", "0161 496 0022"),
-    ),
-    DemoPatient(
-        "M100288",
-        "Stanley",
-        "Price",
-        date(1939, 12, 5),
-        "kyphoplasty",
-        "L1 L2",
-        "6",
-        finished=[19, 27, 9],
-        in_stage=40,
-        answered_in_stage=3,
-        driver=("Ruth Price", "07700 900234"),
-    ),
-    DemoPatient(
-        "M100295",
-        "Edna",
-        "Fletcher",
-        date(1947, 4, 17),
-        "vertebroplasty",
-        "L3",
-        "7",
-        finished=[15, 29, 10],
-        in_stage=75,
-        answered_in_stage=4,
-        driver=("Tom Fletcher", "07700 900345"),
-    ),
-    DemoPatient(
-        "M100302",
-        "George",
-        "Harris",
-        date(1952, 9, 26),
-        "vertebroplasty",
-        "T8",
-        "8",
-        finished=[20, 30],
-        in_stage=6,
-        answered_in_stage=2,
-        driver=("Linda Harris", "07700 900567"),
-    ),
-    DemoPatient(
-        "M100317",
-        "Violet",
-        "Turner",
-        date(1943, 2, 11),
-        "vertebroplasty",
-        "L4",
-        "9",
-        finished=[18],
-        in_stage=27,
-        answered_in_stage=7,
-        driver=("Mark Turner", "07700 900678"),
-    ),
-    DemoPatient(
-        "M100321",
-        "Harold",
-        "Jenkins",
-        date(1936, 7, 3),
-        "kyphoplasty",
-        "T12",
-        "10",
-        finished=[22],
-        in_stage=45,
-        answered_in_stage=5,
-        driver=("Susan Jenkins", "07700 900890"),
-    ),
-    DemoPatient(
-        "M100336",
-        "Elsie",
-        "Cooper",
-        date(1949, 10, 28),
-        "vertebroplasty",
-        "L1",
-        "11",
-        finished=[],
-        in_stage=5,
-        answered_in_stage=3,
-    ),
-    DemoPatient(
-        "M100340",
-        "Albert",
-        "Reid",
-        date(1945, 5, 19),
-        "kyphoplasty",
-        "L2",
-        "12",
-        booked_in=90,
-        driver=("Mary Reid", "07700 900901"),
-    ),
-    DemoPatient("M100352", "Winifred", "Hughes", date(1940, 12, 24), "vertebroplasty", "T10", "1", booked_in=150),
+    # Home already.
+    DemoPatient("M100231", "Margaret Ellis", date(1941, 3, 14), VP, "T12", "1", ("David Ellis", "07700 900123"),
+                finished=[15, 25, 8, 55, 125, 15], home=True),
+    # At discharge: the discharge score begun.
+    DemoPatient("M100244", "Arthur Bennett", date(1938, 11, 2), VP, "L1", "2", ("June Bennett", "07700 900456"),
+                finished=[18, 28, 9, 50, 122], in_stage=8, answered=1),
+    # Two hours flat are done: ready for discharge.
+    DemoPatient("M100259", "Dorothy Khan", date(1946, 6, 21), KP, "T12 L1", "3", ("Imran Khan", "07700 900789"),
+                finished=[20, 30, 10, 110], in_stage=131),
+    # Twenty minutes left flat, and the round due at 90 minutes is overdue.
+    DemoPatient("M100263", "Peter Walsh", date(1950, 1, 30), VP, "L2", "4", ("Anne Walsh", "0161 496 0011"),
+                finished=[17, 26, 9, 52], in_stage=100, missed_rounds=(5,)),
+    DemoPatient("M100270", "Irene Moore", date(1944, 8, 9), VP, "T11", "5", ("Colin Moore", "0161 496 0022"),
+                finished=[16, 31, 8, 58], in_stage=35),
+    # In the procedure room: cement leakage seen, a red flag escalated.
+    DemoPatient("M100288", "Stanley Price", date(1939, 12, 5), KP, "L1 L2", "6", ("Ruth Price", "07700 900234"),
+                finished=[19, 27, 9], in_stage=40, answered=3, cement_leak=True),
+    # Injection running over its hour.
+    DemoPatient("M100295", "Edna Fletcher", date(1947, 4, 17), VP, "L3", "7", ("Tom Fletcher", "07700 900345"),
+                finished=[15, 29, 10], in_stage=75, answered=4),
+    DemoPatient("M100302", "George Harris", date(1952, 9, 26), VP, "T8", "8", ("Linda Harris", "07700 900567"),
+                finished=[20, 30], in_stage=6, answered=2),
+    # Prep near its target, and prep over it.
+    DemoPatient("M100317", "Violet Turner", date(1943, 2, 11), VP, "L4", "9", ("Mark Turner", "07700 900678"),
+                finished=[18], in_stage=27, answered=7),
+    DemoPatient("M100321", "Harold Jenkins", date(1936, 7, 3), KP, "T12", "10", ("Susan Jenkins", "07700 900890"),
+                finished=[22], in_stage=45, answered=5),
+    # Just arrived, and no driver confirmed yet.
+    DemoPatient("M100336", "Elsie Cooper", date(1949, 10, 28), VP, "L1", "11", in_stage=5, answered=3),
+    # Not arrived yet.
+    DemoPatient("M100340", "Albert Reid", date(1945, 5, 19), KP, "L2", "12", ("Mary Reid", "07700 900901"),
+                booked_in=90),
+    DemoPatient("M100352", "Winifred Hughes", date(1940, 12, 24), VP, "T10", "1", booked_in=150),
 ]
+# fmt: on
 
 
 def ensure_pathways() -> None:
@@ -278,9 +190,9 @@ def seed_day(now: datetime | None = None) -> int:
     pathways = {p.code: p for p in Pathway.objects.all()}
     added = 0
     for demo in DEMO_DAY:
+        given, family = demo.name.split(" ", 1)
         patient, _ = Patient.objects.get_or_create(
-            mrn=demo.mrn,
-            defaults={"given_name": demo.given, "family_name": demo.family, "date_of_birth": demo.born},
+            mrn=demo.mrn, defaults={"given_name": given, "family_name": family, "date_of_birth": demo.born}
         )
         if Journey.objects.filter(patient=patient, day=today).exists():
             continue
@@ -314,9 +226,21 @@ def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) ->
     for minutes in demo.finished:
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=max(minutes - 2, 1)))
         clock += timedelta(minutes=minutes)
+        record_rounds(journey, by=nurse, now=clock)
         journey.complete_stage(by=nurse, now=clock)
-    if demo.in_stage is not None and demo.answered_in_stage != 0:
-        answer_stage(journey, by=nurse, now=clock + timedelta(minutes=1), only=demo.answered_in_stage)
+    if demo.in_stage is None:
+        return
+    if demo.answered != 0:
+        answer_stage(journey, by=nurse, now=clock + timedelta(minutes=1), only=demo.answered)
+    record_rounds(journey, by=nurse, now=clock + timedelta(minutes=demo.in_stage), missed=demo.missed_rounds)
+    if demo.cement_leak:
+        seen = clock + timedelta(minutes=demo.in_stage - 5)
+        leakage = journey.current_visit.stage.items.get(code="cement_leakage")
+        journey.record_answer(leakage, "yes", by=nurse, now=seen)
+        flag = journey.red_flags.get(kind=RedFlagKind.CEMENT_LEAKAGE)
+        journey.record_escalation(
+            flag, told_who="Dr Helen Marsh, clinical lead", told_at=seen, by=nurse, now=seen + timedelta(minutes=1)
+        )
 
 
 def _quarter_hour(moment: time) -> time:

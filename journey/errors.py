@@ -27,6 +27,11 @@ class OutOfOrder(JourneyError):
 class InvalidAnswer(JourneyError):
     """A checklist answer does not fit its item (wrong kind, out of range, unknown level)."""
 
+    def __init__(self, message: str, errors: dict[int, str] | None = None):
+        super().__init__(message)
+        # Item id -> message, so a form can show each message beside its own field.
+        self.errors = errors or {}
+
 
 class StageNotReady(JourneyError):
     """The stage cannot close: required items missing or unacceptable, or its minimum not reached."""

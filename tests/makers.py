@@ -10,10 +10,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from journey import roles
-from journey.demo import answer_stage
+from journey.demo import answer_stage, settled_round
 from journey.models import Answer, ItemDefinition, Journey, JourneyEvent, Pathway, Patient, StageDefinition, StageVisit
 
 PASSWORD = "test-password-long-enough"
+PADSS = ("vitals", "activity", "pain_nausea", "bleeding", "intake_output")
 _serial = itertools.count(1)
 Kind = ItemDefinition.Kind
 Rule = ItemDefinition.Rule
@@ -79,11 +80,29 @@ def make_pathway(code: str = "vertebroplasty", name: str = "Vertebroplasty") -> 
         max_value=15,
         flag_above=7,
     )
-    make_item(injection, "cement_leakage", Kind.YES_NO, flag_answer="yes")
-    recovery = make_stage(pathway, "recovery", 50, target=120, minimum_minutes=120, name="Flat recovery")
+    make_item(injection, "cement_leakage", Kind.YES_NO, flag_answer="yes", red_flag="cement_leakage")
+    recovery = make_stage(
+        pathway,
+        "recovery",
+        50,
+        target=120,
+        minimum_minutes=120,
+        name="Flat recovery",
+        round_minutes="15, 30, 45, 60, 90, 120",
+    )
     make_item(recovery, "lying_flat")
-    discharge = make_stage(pathway, "discharge", 60, target=20, name="Discharge")
-    make_item(discharge, "padss", Kind.NUMBER, min_value=0, max_value=10, complete_min=9)
+    discharge = make_stage(
+        pathway,
+        "discharge",
+        60,
+        target=20,
+        name="Discharge",
+        score_name="Discharge score (PADSS)",
+        score_minimum=9,
+        blocked_by_red_flag=True,
+    )
+    for measure in PADSS:
+        make_item(discharge, f"padss_{measure}", Kind.SCORE, choices="2 = Good\n1 = Fair\n0 = Poor")
     make_item(discharge, "driver_present", Kind.YES_NO, required_answer="yes", rule=Rule.DRIVER_DETAILS)
     return pathway
 
@@ -118,10 +137,22 @@ def walk_to(journey: Journey, stage_code: str, by: Any, *, now: datetime | None 
         journey.start(by=by, now=now)
     while journey.current_visit.stage.code != stage_code:
         answer_stage(journey, by=by, now=now)
+        record_all_rounds(journey, by, now=now)
         if journey.current_visit.minimum_minutes:
             override(journey, now=now)
         journey.complete_stage(by=by, now=now)
     return journey.current_visit
+
+
+def record_all_rounds(journey: Journey, by: Any, *, now: datetime | None = None) -> None:
+    for slot in journey.current_visit.round_slots(now):
+        if slot.done is None:
+            journey.record_round(settled_round(), by=by, now=now)
+
+
+def score_padss(journey: Journey, by: Any, points: tuple[int, ...] = (2, 2, 2, 2, 2)) -> None:
+    items = journey.current_visit.stage.items
+    journey.record_answers({items.get(code=f"padss_{m}"): p for m, p in zip(PADSS, points, strict=True)}, by=by)
 
 
 def override(journey: Journey, *, now: datetime | None = None) -> None:

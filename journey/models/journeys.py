@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +21,19 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from journey.errors import JourneyClosed, JourneyError, NotPermitted, OutOfOrder, StageNotReady, StaleJourney
+from journey.errors import (
+    InvalidAnswer,
+    JourneyClosed,
+    JourneyError,
+    NotPermitted,
+    OutOfOrder,
+    StageNotReady,
+    StaleJourney,
+)
 from journey.levels import format_levels, parse_levels
+from journey.models.observations import ObservationRound, RoundSlot, round_slots
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
+from journey.models.red_flags import RedFlag, RedFlagKind
 from journey.validators import clean_phone
 
 # The timer turns amber once this share of the stage's target has passed.
@@ -30,6 +41,8 @@ NEAR_TARGET = 0.8
 # Unambiguous when read aloud or from across a waiting room: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 PUBLIC_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 PUBLIC_CODE_LENGTH = 5
+# Prep checklist items whose codes start with this are the baselines recovery compares against.
+BASELINE_PREFIX = "baseline_"
 
 
 def person(user: Any) -> str:
@@ -80,16 +93,17 @@ class JourneyQuerySet(models.QuerySet):
         return self.filter(day=day)
 
     def for_list(self) -> JourneyQuerySet:
-        """Everything a list of journeys shows, in three queries whatever the count:
-        journeys with patient and pathway; their open stage visit."""
+        """Everything a list of journeys shows, in four queries whatever the count: journeys with patient
+        and pathway; their open stage visit; that visit's observation rounds; their open red flags."""
         return (
             self.select_related("patient", "pathway")
             .prefetch_related(
                 Prefetch(
                     "visits",
-                    queryset=StageVisit.objects.filter(completed_at__isnull=True),
+                    queryset=StageVisit.objects.filter(completed_at__isnull=True).prefetch_related("rounds"),
                     to_attr="open_visits",
-                )
+                ),
+                Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags"),
             )
             .order_by("scheduled_time", "bay", "pk")
         )
@@ -196,6 +210,7 @@ class Journey(models.Model):
             ("override_minimum", "Can override a stage's minimum duration"),
             ("view_board", "Can view the status board"),
             ("view_public_board", "Can view the anonymised public board"),
+            ("resolve_red_flag", "Can resolve a red flag"),
         ]
 
     def __str__(self) -> str:
@@ -210,6 +225,22 @@ class Journey(models.Model):
     @property
     def has_driver_details(self) -> bool:
         return bool(self.driver_name.strip() and self.driver_phone.strip())
+
+    @property
+    def open_red_flags(self) -> list[RedFlag]:
+        if hasattr(self, "open_flags"):
+            return self.open_flags
+        return list(self.red_flags.filter(resolved_at__isnull=True))
+
+    def baseline(self) -> dict[str, Decimal]:
+        """The prep baselines that recovery compares against, by measure (systolic, heart_rate, ...)."""
+        answers = Answer.objects.filter(
+            visit__journey=self,
+            is_current=True,
+            item__code__startswith=BASELINE_PREFIX,
+            item__kind=ItemDefinition.Kind.NUMBER,
+        ).values_list("item__code", "value")
+        return {code.removeprefix(BASELINE_PREFIX): Decimal(value) for code, value in answers if value is not None}
 
     @property
     def current_visit(self) -> StageVisit | None:
@@ -243,45 +274,68 @@ class Journey(models.Model):
         now: datetime | None = None,
         expected_version: int | None = None,
     ) -> Answer | None:
-        """Answer one checklist item of the current stage. A changed answer keeps the old one as history.
+        """Answer one checklist item of the current stage; None when that answer was already recorded."""
+        answers = self.record_answers({item: value}, by=by, now=now, expected_version=expected_version)
+        return answers[0] if answers else None
 
-        Returns the new answer, or None when the value is the one already recorded (a repeated post).
+    def record_answers(
+        self,
+        values: dict[ItemDefinition, Any],
+        *,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> list[Answer]:
+        """Answer items of the current stage together: all are written, or none when any does not fit.
+
+        A changed answer keeps the old one as history; an unchanged one writes nothing (a repeated post).
+        A flagged answer on an item that carries a red flag raises it at once.
         """
         now = now or timezone.now()
-        answer = None
+        written: list[Answer] = []
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
-            if item.stage_id != visit.stage_id:
-                raise OutOfOrder(
-                    f"“{item.label}” belongs to {item.stage.name}, but {journey.patient.given_name} is in "
-                    f"{visit.stage_name}. Answer the current stage's checklist."
-                )
-            clean = item.clean_value(value)
-            previous = visit.answers.filter(item=item, is_current=True).first()
-            if previous is not None and previous.value == clean:
+            for item in values:
+                if item.stage_id != visit.stage_id:
+                    raise OutOfOrder(
+                        f"“{item.label}” belongs to {item.stage.name}, but {journey.patient.given_name} is in "
+                        f"{visit.stage_name}. Answer the current stage's checklist."
+                    )
+            clean, errors = {}, {}
+            for item, raw in values.items():
+                try:
+                    clean[item] = item.clean_value(raw)
+                except InvalidAnswer as refusal:
+                    errors[item.pk] = refusal.message
+            if errors:
+                raise InvalidAnswer(" ".join(errors.values()), errors)
+            standing = visit.current_answers()
+            for item, value in clean.items():
+                previous = standing.get(item.pk)
+                if (previous.value if previous else None) == value:
+                    continue
+                written.append(journey._write_answer(visit, item, value, previous, by, now))
+            if not written:
                 raise _Unchanged
-            if previous is None and clean is None:
-                raise _Unchanged
-            if previous is not None:
-                previous.is_current = False
-                previous.save(update_fields=["is_current"])
-            answer = Answer.objects.create(
-                visit=visit,
-                item=item,
-                item_label=item.label,
-                value=clean,
-                flag=item.flag_for(clean),
-                answered_at=now,
-                answered_by=by,
-            )
-            shown = item.display(clean)
-            summary = f"{item.label}: {shown}"
-            if previous is not None:
-                summary += f" (was {item.display(previous.value)})"
-            journey._save_change()
-            journey._log(
-                JourneyEvent.Kind.ANSWER_RECORDED, by, now, summary, visit, {"item": item.code, "value": clean}
-            )
+        return written
+
+    def _write_answer(
+        self, visit: StageVisit, item: ItemDefinition, value: Any, previous: Answer | None, by: Any, now: datetime
+    ) -> Answer:
+        if previous is not None:
+            previous.is_current = False
+            previous.save(update_fields=["is_current"])
+        flag = item.flag_for(value)
+        answer = Answer.objects.create(
+            visit=visit, item=item, item_label=item.label, value=value, flag=flag, answered_at=now, answered_by=by
+        )
+        summary = f"{item.label}: {item.display(value)}"
+        if previous is not None:
+            summary += f" (was {item.display(previous.value)})"
+        self._save_change()
+        self._log(JourneyEvent.Kind.ANSWER_RECORDED, by, now, summary, visit, {"item": item.code, "value": value})
+        if flag and item.red_flag and not self.red_flags.filter(kind=item.red_flag, resolved_at__isnull=True).exists():
+            self._raise_red_flag(visit, item.red_flag, flag, by, now)
         return answer
 
     def complete_stage(
@@ -368,6 +422,124 @@ class Journey(models.Model):
             shown = f"{name}, {phone}" if name or phone else "removed"
             journey._log(JourneyEvent.Kind.DRIVER_UPDATED, by, now, f"Driver: {shown}")
 
+    def record_round(
+        self,
+        observations: ObservationRound,
+        *,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> ObservationRound:
+        """Record the next observation round of the current stage; raises the red flags its values call for.
+
+        ``observations`` is an unsaved round holding the measured values (from the nurse's form).
+        """
+        now = now or timezone.now()
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            if not visit.round_minutes:
+                raise OutOfOrder(f"{visit.stage_name} has no observation rounds.")
+            slots = visit.round_slots(now)
+            pending = next((slot for slot in slots if slot.done is None), None)
+            observations.visit = visit
+            if pending is not None:
+                observations.number, observations.due_at = pending.number, pending.due_at
+            else:  # past the schedule (a patient waiting to go home): extra rounds follow on, due at no set time
+                observations.number = max([len(slots), *(r.number for r in visit.rounds.all())]) + 1
+            observations.recorded_at, observations.recorded_by = now, by
+            try:
+                observations.full_clean()
+            except ValidationError as exc:
+                raise InvalidAnswer(" ".join(exc.messages)) from exc
+            observations.concerns, red = observations.assess(journey.baseline())
+            observations.save()
+            summary = (
+                f"Round {observations.number}: BP {observations.systolic}/{observations.diastolic}, "
+                f"HR {observations.heart_rate}, RR {observations.resp_rate}, SpO2 {observations.spo2}%, "
+                f"pain {observations.pain}/10, {observations.get_legs_display().lower()}, "
+                f"dressing {observations.get_dressing_display().lower()}"
+            )
+            if observations.concerns:
+                summary += f". Check: {'; '.join(observations.concerns)}"
+            journey._save_change()
+            journey._log(JourneyEvent.Kind.ROUND_RECORDED, by, now, summary, visit)
+            for kind, detail in red:
+                journey._raise_red_flag(visit, kind, detail, by, now, observations)
+        return observations
+
+    def raise_red_flag(
+        self,
+        kind: str,
+        *,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> RedFlag:
+        """Record a red flag seen at the bedside. It marks the journey red until a clinician resolves it."""
+        now = now or timezone.now()
+        if kind not in RedFlagKind.values:
+            raise JourneyError("Choose which red flag you saw.")
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            flag = journey._raise_red_flag(visit, kind, " ".join(detail.split())[:300], by, now)
+        return flag
+
+    def record_escalation(
+        self,
+        flag: RedFlag,
+        *,
+        told_who: str,
+        told_at: datetime,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Record who was told of a red flag, and when."""
+        now = now or timezone.now()
+        told_who = " ".join((told_who or "").split())
+        if not told_who:
+            raise JourneyError("Write who was told (name and role).")
+        with self._changing(expected_version) as journey:
+            flag = journey._own_flag(flag)
+            if told_at > now + timedelta(minutes=1):
+                raise JourneyError("The time they were told cannot be in the future.")
+            if told_at < flag.raised_at - timedelta(hours=12):
+                raise JourneyError("The time they were told is long before the red flag: check the time.")
+            flag.told_who, flag.told_at, flag.escalation_recorded_by = told_who, told_at, by
+            flag.save(update_fields=["told_who", "told_at", "escalation_recorded_by"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.ESCALATED,
+                by,
+                now,
+                f"Red flag “{flag.get_kind_display()}” escalated to {told_who} at {clock(told_at)}",
+                flag.visit,
+            )
+
+    def resolve_red_flag(
+        self, flag: RedFlag, *, note: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> None:
+        """A clinician closes a red flag with a note; it stays in the history."""
+        now = now or timezone.now()
+        note = " ".join((note or "").split())
+        if not by.has_perm("journey.resolve_red_flag"):
+            raise NotPermitted("Only a clinical lead can resolve a red flag.")
+        if len(note) < 10:
+            raise JourneyError("Write what was found and done (at least a short sentence).")
+        with self._changing(expected_version) as journey:
+            flag = journey._own_flag(flag)
+            flag.resolved_at, flag.resolved_by, flag.resolution_note = now, by, note
+            flag.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.RED_FLAG_RESOLVED,
+                by,
+                now,
+                f"Red flag “{flag.get_kind_display()}” resolved: {note}",
+                flag.visit,
+            )
+
     def cancel(self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None) -> None:
         now = now or timezone.now()
         reason = " ".join((reason or "").split())
@@ -436,9 +608,44 @@ class Journey(models.Model):
             stage_name=stage.name,
             target_minutes=stage.target_for(self.planned_levels),
             minimum_minutes=stage.minimum_minutes,
+            round_minutes=stage.round_offsets(),
             started_at=now,
             started_by=by,
         )
+
+    def _raise_red_flag(
+        self,
+        visit: StageVisit,
+        kind: str,
+        detail: str,
+        by: Any,
+        now: datetime,
+        observations: ObservationRound | None = None,
+    ) -> RedFlag:
+        flag = RedFlag.objects.create(
+            journey=self,
+            visit=visit,
+            observation_round=observations,
+            kind=kind,
+            detail=detail,
+            raised_at=now,
+            raised_by=by,
+        )
+        self._save_change()
+        label = RedFlagKind(kind).label
+        self._log(JourneyEvent.Kind.RED_FLAG_RAISED, by, now, f"RED FLAG: {label}. {detail}".strip(), visit)
+        return flag
+
+    def _own_flag(self, flag: RedFlag) -> RedFlag:
+        """The flag, re-read under the journey's lock; refused if it belongs elsewhere or is already resolved."""
+        mine = self.red_flags.filter(pk=flag.pk).first()
+        if mine is None:
+            raise JourneyError("That red flag belongs to another patient.")
+        if not mine.is_open:
+            raise JourneyError(
+                f"This red flag was already resolved by {person(mine.resolved_by)} at {clock(mine.resolved_at)}."
+            )
+        return mine
 
     def _require_open_visit(self) -> StageVisit:
         visit = self.visits.select_related("stage").filter(completed_at__isnull=True).first()
@@ -500,6 +707,9 @@ class StageVisit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     minimum_override_reason = models.TextField(blank=True)
+    round_minutes = models.JSONField(
+        default=list, blank=True, help_text="Minutes after the start at which observation rounds are due."
+    )
 
     class Meta:
         ordering = ["journey", "started_at", "pk"]
@@ -546,22 +756,63 @@ class StageVisit(models.Model):
         """The standing answer for each item, keyed by item id (older answers are history)."""
         return {a.item_id: a for a in self.answers.filter(is_current=True)}
 
-    def problems(self, now: datetime) -> list[str]:
-        """Everything that keeps this stage from closing now, in the ward's words; empty when it may close."""
-        answers = self.current_answers()
-        problems = []
-        for item in self.stage.items.all():
+    def round_slots(self, now: datetime | None = None) -> list[RoundSlot]:
+        return round_slots(self.started_at, self.round_minutes, list(self.rounds.all()), now or timezone.now())
+
+    def conditions(self, now: datetime, answers: dict[int, Answer] | None = None) -> list[Condition]:
+        """Each thing this stage needs before it may close, met or not, in the ward's words."""
+        answers = self.current_answers() if answers is None else answers
+        items = list(self.stage.items.all())
+        conditions = []
+        for item in items:
             answer = answers.get(item.pk)
             problem = item.problem_with(answer.value if answer else None, self.journey)
-            if problem:
-                problems.append(problem)
+            if item.required or problem:
+                conditions.append(Condition(item.label, not problem, problem))
+        stage = self.stage
+        if stage.score_minimum is not None:
+            scored = [answers.get(i.pk) for i in items if i.kind == ItemDefinition.Kind.SCORE]
+            total = sum(a.value for a in scored if a and a.value is not None)
+            complete = all(a and a.value is not None for a in scored)
+            met = complete and total >= stage.score_minimum
+            label = f"{stage.score_name} {stage.score_minimum} or more"
+            so_far = f"{total} so far" if not complete else f"{total}"
+            problem = "" if met else f"{stage.score_name} is {so_far}: {stage.score_minimum} or more is needed."
+            conditions.append(Condition(label, met, problem))
+        if self.round_minutes:
+            slots = self.round_slots(now)
+            missing = [str(slot.number) for slot in slots if slot.done is None]
+            problem = f"Observation round{'s' if len(missing) > 1 else ''} {', '.join(missing)} not yet recorded."
+            conditions.append(Condition(f"All {len(slots)} observation rounds recorded", not missing, problem))
+        if stage.blocked_by_red_flag:
+            flags = self.journey.open_red_flags
+            problem = ""
+            if flags:
+                names = ", ".join(f.get_kind_display() for f in flags)
+                problem = f"Open red flag ({names}): a clinician must resolve it first."
+            conditions.append(Condition("No open red flag", not flags, problem))
         ends = self.minimum_ends_at
-        if ends and now < ends and not self.minimum_overridden_at:
-            problems.append(
-                f"{self.stage_name} lasts at least {duration(self.minimum)}: it may close at {clock(ends)} "
+        if ends:
+            met = now >= ends or bool(self.minimum_overridden_at)
+            problem = (
+                ""
+                if met
+                else f"{self.stage_name} lasts at least {duration(self.minimum)}: it may close at {clock(ends)} "
                 f"({duration(ends - now, round_up=True)} from now)."
             )
-        return problems
+            conditions.append(Condition(f"{self.stage_name}: {duration(self.minimum)} passed", met, problem))
+        return conditions
+
+    def problems(self, now: datetime) -> list[str]:
+        """Everything that keeps this stage from closing now; empty when it may close."""
+        return [c.problem for c in self.conditions(now) if not c.met]
+
+
+@dataclass(frozen=True)
+class Condition:
+    label: str
+    met: bool
+    problem: str
 
 
 class Answer(models.Model):
@@ -597,6 +848,10 @@ class JourneyEvent(models.Model):
         ANSWER_RECORDED = "answer", "Checklist answer"
         STAGE_COMPLETED = "stage_completed", "Stage completed"
         MINIMUM_OVERRIDDEN = "minimum_overridden", "Minimum overridden"
+        ROUND_RECORDED = "round", "Observation round"
+        RED_FLAG_RAISED = "red_flag", "Red flag"
+        ESCALATED = "escalated", "Red flag escalated"
+        RED_FLAG_RESOLVED = "red_flag_resolved", "Red flag resolved"
         DRIVER_UPDATED = "driver", "Driver details"
         CANCELLED = "cancelled", "Cancelled"
 
@@ -628,6 +883,7 @@ class JourneyEvent(models.Model):
 
 __all__ = [
     "Answer",
+    "Condition",
     "Journey",
     "JourneyEvent",
     "Patient",

@@ -16,6 +16,7 @@ from django.db import models
 
 from journey.errors import InvalidAnswer
 from journey.levels import format_levels, parse_levels
+from journey.models.red_flags import RedFlagKind
 
 if TYPE_CHECKING:
     from journey.models.journeys import Journey
@@ -32,6 +33,9 @@ class Pathway(models.Model):
     code = models.SlugField(unique=True, help_text="Short fixed name used by fixtures, e.g. vertebroplasty.")
     name = models.CharField(max_length=100, unique=True, help_text="What staff see, e.g. Vertebroplasty.")
     description = models.TextField(blank=True)
+    discharge_instructions = models.TextField(
+        blank=True, help_text="Printed on the discharge sheet the patient takes home. One instruction per line."
+    )
     is_active = models.BooleanField(
         "offered at check-in", default=True, help_text="Untick to stop new journeys on this pathway."
     )
@@ -77,6 +81,23 @@ class StageDefinition(models.Model):
         help_text="The stage cannot close before this; only a clinical lead may override it.",
     )
     description = models.TextField(blank=True, help_text="Shown to staff on the stage card.")
+    round_minutes = models.CharField(
+        "observation rounds due at (minutes)",
+        max_length=100,
+        blank=True,
+        help_text="Minutes after the stage starts, e.g. 15, 30, 45, 60, 90, 120. Empty: no rounds.",
+    )
+    score_name = models.CharField(
+        max_length=100, blank=True, help_text="The name of the total of this stage's score items, e.g. PADSS."
+    )
+    score_minimum = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The score items must add up to at least this for the stage to close."
+    )
+    blocked_by_red_flag = models.BooleanField(
+        "cannot close with an open red flag",
+        default=False,
+        help_text="Tick for discharge: no patient goes home while a red flag is open.",
+    )
 
     objects = StageDefinitionManager()
 
@@ -97,8 +118,23 @@ class StageDefinition(models.Model):
     natural_key.dependencies = ["journey.pathway"]
 
     def clean(self) -> None:
+        errors = {}
         if self.minimum_minutes and self.target_minutes and self.minimum_minutes > self.target_minutes:
-            raise ValidationError({"minimum_minutes": "The minimum cannot be longer than the target."})
+            errors["minimum_minutes"] = "The minimum cannot be longer than the target."
+        try:
+            self.round_offsets()
+        except ValueError:
+            errors["round_minutes"] = "Write whole minutes in increasing order, separated by commas: 15, 30, 60."
+        if self.score_minimum is not None and not self.score_name:
+            errors["score_name"] = "Name the score the minimum applies to."
+        if errors:
+            raise ValidationError(errors)
+
+    def round_offsets(self) -> list[int]:
+        minutes = [int(part) for part in self.round_minutes.replace(";", ",").split(",") if part.strip()]
+        if any(m <= 0 for m in minutes) or minutes != sorted(set(minutes)):
+            raise ValueError("round minutes must increase")
+        return minutes
 
     def target_for(self, levels: list[str]) -> int:
         return self.target_minutes * max(len(levels), 1) if self.target_per_level else self.target_minutes
@@ -124,6 +160,7 @@ class ItemDefinition(models.Model):
         TIME = "time", "Time of day"
         LEVELS = "levels", "Vertebral levels"
         LEVEL_NUMBERS = "level_numbers", "Number for each level"
+        SCORE = "score", "Score (points from a list)"
 
     class Rule(models.TextChoices):
         NONE = "", "No extra rule"
@@ -152,8 +189,17 @@ class ItemDefinition(models.Model):
     flag_answer = models.CharField(
         max_length=3, choices=YesNo.choices, blank=True, help_text="Yes/no only: the answer that raises a flag."
     )
+    red_flag = models.CharField(
+        max_length=30,
+        choices=RedFlagKind.choices,
+        blank=True,
+        help_text="A flagged answer raises this red flag at once (e.g. cement leakage seen).",
+    )
     # One of a list
-    choices = models.TextField(blank=True, help_text="One of a list only: the options, one per line.")
+    choices = models.TextField(
+        blank=True,
+        help_text="One of a list: the options, one per line. Score: one per line as “2 = Within 20% of baseline”.",
+    )
     accepted_choices = models.TextField(
         blank=True, help_text="One of a list only: the options that let the stage close, one per line (blank: any)."
     )
@@ -203,8 +249,18 @@ class ItemDefinition(models.Model):
                 errors["choices"] = "List at least two options, one per line."
             elif not set(self.accepted_options()) <= set(options):
                 errors["accepted_choices"] = "Every accepted option must be one of the options."
+        elif self.kind == self.Kind.SCORE:
+            try:
+                if len(self.score_options()) < 2:
+                    raise ValueError
+            except ValueError:
+                errors["choices"] = "List at least two scores, one per line, as “2 = Within 20% of baseline”."
+            if self.accepted_choices:
+                errors["accepted_choices"] = "A score item has no accepted options: the stage's score minimum decides."
         elif self.choices or self.accepted_choices:
-            errors["choices"] = "Only a one-of-a-list item has options."
+            errors["choices"] = "Only a one-of-a-list or score item has options."
+        if self.red_flag and not (self.flag_answer or self.flag_above is not None):
+            errors["red_flag"] = "Say which answer raises the red flag (a flagged answer or a flag level)."
         if not numeric and any(
             v is not None for v in (self.min_value, self.max_value, self.flag_above, self.complete_min)
         ):
@@ -221,6 +277,14 @@ class ItemDefinition(models.Model):
 
     def accepted_options(self) -> list[str]:
         return [line.strip() for line in self.accepted_choices.splitlines() if line.strip()]
+
+    def score_options(self) -> list[tuple[int, str]]:
+        """(points, meaning) for a score item, highest first; ValueError when an option is not “N = text”."""
+        options = []
+        for line in self.options():
+            points, _, meaning = line.partition("=")
+            options.append((int(points), meaning.strip()))
+        return sorted(options, reverse=True)
 
     # --- answers ---
 
@@ -297,6 +361,16 @@ class ItemDefinition(models.Model):
         except ValueError:
             raise ValidationError("Enter a time of day such as 07:30.") from None
 
+    def _clean_score(self, raw: Any) -> int:
+        options = dict(self.score_options())
+        try:
+            points = int(str(raw).strip())
+        except ValueError:
+            points = None
+        if points not in options:
+            raise ValidationError(f"Choose one of: {', '.join(str(p) for p in options)}.")
+        return points
+
     def _clean_levels(self, raw: Any) -> list[str]:
         return parse_levels(raw)
 
@@ -371,6 +445,9 @@ class ItemDefinition(models.Model):
             return format_levels(value)
         if self.kind == self.Kind.LEVEL_NUMBERS:
             return ", ".join(f"{lvl} {v}{self._unit_suffix()}" for lvl, v in by_level(value))
+        if self.kind == self.Kind.SCORE:
+            meaning = dict(self.score_options()).get(value, "")
+            return f"{value}: {meaning}" if meaning else str(value)
         return str(value)
 
     def _unit_suffix(self) -> str:

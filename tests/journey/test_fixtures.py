@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from journey.demo import answer_stage
+from journey.demo import answer_stage, record_rounds
 from journey.models import ItemDefinition, Journey, Pathway
 from tests.makers import make_journey
 
@@ -52,6 +52,19 @@ def test_the_balloon_item_belongs_to_kyphoplasty_only(pathways):
     assert balloon.get().required
 
 
+def test_recovery_schedules_six_rounds_and_discharge_needs_a_padss_of_nine_with_no_open_red_flag(pathways):
+    for pathway in pathways.values():
+        recovery, discharge = pathway.stages.get(code="recovery"), pathway.stages.get(code="discharge")
+        assert recovery.round_offsets() == [15, 30, 45, 60, 90, 120]
+        assert (discharge.score_minimum, discharge.blocked_by_red_flag) == (9, True)
+        scores = discharge.items.filter(kind=ItemDefinition.Kind.SCORE)
+        assert [max(p for p, _ in i.score_options()) for i in scores] == [2, 2, 2, 2, 2]
+
+
+def test_cement_leakage_seen_raises_a_red_flag(pathways):
+    assert {i.red_flag for i in ItemDefinition.objects.filter(code="cement_leakage")} == {"cement_leakage"}
+
+
 def test_the_time_out_and_cement_items_are_checked_against_the_planned_levels(pathways):
     for pathway in pathways.values():
         checked = ItemDefinition.objects.filter(stage__pathway=pathway, rule=ItemDefinition.Rule.PLANNED_LEVELS)
@@ -71,6 +84,7 @@ def test_a_patient_can_walk_the_shipped_pathway_from_consent_to_home(pathways, n
     while journey.status == Journey.Status.IN_PROGRESS:
         answer_stage(journey, by=nurse, now=now)
         now += timedelta(minutes=journey.current_visit.minimum_minutes or 15)
+        record_rounds(journey, by=nurse, now=now)
         journey.complete_stage(by=nurse, now=now)
 
     assert journey.status == Journey.Status.COMPLETED

@@ -143,3 +143,25 @@ def test_the_admin_cannot_save_an_item_whose_settings_contradict_its_kind(fields
     with pytest.raises(ValidationError) as refused:
         ItemDefinition(label="Item", **fields).clean()
     assert field_in_error in refused.value.message_dict
+
+
+def test_a_score_takes_the_points_of_one_of_its_lines_and_shows_their_meaning():
+    vitals = item(Kind.SCORE, choices="2 = Within 20% of baseline\n1 = 20-40% from baseline\n0 = More than 40%")
+
+    assert vitals.score_options() == [(2, "Within 20% of baseline"), (1, "20-40% from baseline"), (0, "More than 40%")]
+    assert vitals.clean_value("1") == 1
+    assert vitals.display(2) == "2: Within 20% of baseline"
+    with pytest.raises(InvalidAnswer, match="Choose one of: 2, 1, 0"):
+        vitals.clean_value("3")
+
+
+def test_a_score_item_needs_its_lines_written_as_points_and_meaning():
+    with pytest.raises(ValidationError) as refused:
+        ItemDefinition(label="Vitals", kind=Kind.SCORE, choices="Good\nBad").clean()
+    assert "choices" in refused.value.message_dict
+
+
+def test_a_red_flag_item_must_say_which_answer_raises_it():
+    with pytest.raises(ValidationError) as refused:
+        ItemDefinition(label="Leak", kind=Kind.YES_NO, red_flag="cement_leakage").clean()
+    assert "red_flag" in refused.value.message_dict

@@ -7,7 +7,7 @@ import pytest
 
 from journey.errors import InvalidAnswer, JourneyClosed, JourneyError, StaleJourney
 from journey.models import Answer, JourneyEvent
-from tests.makers import answer, footprint, walk_to
+from tests.makers import answer, footprint, score_padss, walk_to
 
 
 def test_changing_an_answer_keeps_the_old_one(journey, nurse, other_nurse, morning):
@@ -55,17 +55,17 @@ def test_a_flagged_answer_is_kept_with_its_reason(journey, nurse):
 def test_a_closed_journey_accepts_no_further_change(journey, nurse, ending):
     if ending == "completed":
         walk_to(journey, "discharge", nurse)
-        answer(journey, "padss", "9", by=nurse)
+        score_padss(journey, nurse, (2, 2, 2, 2, 1))
         answer(journey, "driver_present", "yes", by=nurse)
         journey.complete_stage(by=nurse)
     else:
         journey.cancel(reason="Fracture older than expected on review", by=nurse)
     before = footprint(journey)
-    item = journey.pathway.stages.get(code="discharge").items.get(code="padss")
+    item = journey.pathway.stages.get(code="discharge").items.get(code="padss_vitals")
 
     for attempt in (
         lambda: journey.start(by=nurse),
-        lambda: journey.record_answer(item, "10", by=nurse),
+        lambda: journey.record_answer(item, "1", by=nurse),
         lambda: journey.complete_stage(by=nurse),
         lambda: journey.update_driver(name="New Driver", phone="07700 900999", by=nurse),
         lambda: journey.cancel(reason="again", by=nurse),
@@ -138,3 +138,19 @@ def test_the_event_log_cannot_be_edited_or_deleted(journey):
     with pytest.raises(JourneyError, match="cannot be deleted"):
         event.delete()
     assert journey.events.get().summary.startswith("Booked for")
+
+
+def test_a_checklist_saved_together_is_written_whole_or_not_at_all(journey, nurse):
+    walk_to(journey, "positioning", nurse)
+    items = {i.code: i for i in journey.current_visit.stage.items.all()}
+    before = footprint(journey)
+
+    with pytest.raises(InvalidAnswer) as refused:
+        journey.record_answers({items["safe_prone"]: "yes", items["timeout_levels"]: "T13"}, by=nurse)
+
+    assert list(refused.value.errors) == [items["timeout_levels"].pk]
+    assert "“T13” is not a vertebral level" in refused.value.errors[items["timeout_levels"].pk]
+    assert footprint(journey) == before
+
+    journey.record_answers({items["safe_prone"]: "yes", items["timeout_levels"]: "T12 L1"}, by=nurse)
+    assert journey.events.count() == before[-1] + 2

@@ -6,12 +6,13 @@ import pytest
 
 from journey.errors import JourneyError, NotPermitted, StageNotReady
 from journey.models import JourneyEvent
-from tests.makers import answer, footprint, walk_to
+from tests.makers import answer, footprint, record_all_rounds, score_padss, walk_to
 
 
 def _ready_recovery(journey, nurse, now):
     visit = walk_to(journey, "recovery", nurse, now=now)
     answer(journey, "lying_flat", True, by=nurse, now=now)
+    record_all_rounds(journey, nurse, now=now)
     return visit
 
 
@@ -76,7 +77,7 @@ def test_a_stage_without_a_minimum_has_nothing_to_override(journey, lead):
 
 def _at_discharge(journey, nurse):
     walk_to(journey, "discharge", nurse)
-    answer(journey, "padss", "10", by=nurse)
+    score_padss(journey, nurse)
 
 
 def test_discharge_is_refused_without_the_drivers_name_and_phone(journey, nurse):
@@ -102,11 +103,16 @@ def test_discharge_is_refused_unless_the_driver_is_marked_present(journey, nurse
 
 def test_discharge_is_refused_with_a_discharge_score_under_nine(journey, nurse):
     _at_discharge(journey, nurse)
-    answer(journey, "padss", "8", by=nurse)
+    score_padss(journey, nurse, (2, 2, 2, 1, 1))
     answer(journey, "driver_present", "yes", by=nurse)
+    before = footprint(journey)
 
-    with pytest.raises(StageNotReady, match="Padss: 8 is below 9"):
+    with pytest.raises(StageNotReady, match=r"Discharge score \(PADSS\) is 8: 9 or more is needed"):
         journey.complete_stage(by=nurse)
+    assert footprint(journey) == before
+
+    score_padss(journey, nurse, (2, 2, 2, 2, 1))
+    assert journey.complete_stage(by=nurse) is None
 
 
 def test_consent_needs_the_driver_recorded_before_it_closes(pathway, nurse):

@@ -7,7 +7,7 @@ import pytest
 
 from journey.errors import JourneyError, OutOfOrder, StageNotReady
 from journey.models import Journey, JourneyEvent, StageDefinition
-from tests.makers import answer, footprint, walk_to
+from tests.makers import answer, footprint, score_padss, walk_to
 
 
 def test_arrival_opens_the_first_stage_and_snapshots_its_name_target_and_minimum(journey, nurse, morning):
@@ -192,7 +192,7 @@ def test_a_pathway_without_stages_cannot_start_a_day(journey, nurse):
 
 def test_closing_the_last_stage_completes_the_journey(journey, nurse):
     walk_to(journey, "discharge", nurse)
-    answer(journey, "padss", "10", by=nurse)
+    score_padss(journey, nurse)
     answer(journey, "driver_present", "yes", by=nurse)
 
     assert journey.complete_stage(by=nurse) is None
