@@ -1,4 +1,4 @@
-"""Who may open which page. Every view states the permission it needs through this one helper."""
+"""Who may open which page. Every view states the permission it needs through these helpers."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -6,6 +6,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from journey.models import Journey
+
+
+def _check(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied("Your role does not open this page.")
 
 
 def requires(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -17,10 +25,15 @@ def requires(permission: str) -> Callable[[Callable[..., HttpResponse]], Callabl
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.has_perm(permission):
-                raise PermissionDenied("Your role does not open this page.")
+            _check(request, permission)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def journey_for(request: HttpRequest, pk: int, permission: str) -> Journey:
+    """The journey, if the user's role holds ``permission``: 403 before any patient data is read."""
+    _check(request, permission)
+    return get_object_or_404(Journey.objects.for_page(), pk=pk)

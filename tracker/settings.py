@@ -5,6 +5,8 @@ DJANGO_SECRET_KEY     required unless DJANGO_DEBUG=1, where a fixed development 
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names only).
 DATABASE_URL          e.g. postgres://user@127.0.0.1:5432/tracker (default: SQLite file db.sqlite3 here).
 TRACKER_TIME_ZONE     the unit's time zone, e.g. Europe/London (default UTC). Times are stored in UTC.
+TRACKER_UNIT_NAME     the unit's name on the discharge sheet.
+TRACKER_UNIT_PHONE    the number patients call with a concern, printed on the discharge sheet.
 """
 
 import os
@@ -57,11 +59,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "tracker.middleware.HtmxSignInRedirectMiddleware",
     # Default deny: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -130,6 +133,10 @@ STORAGES = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# Printed on the discharge sheet the patient takes home.
+TRACKER_UNIT_NAME = os.environ.get("TRACKER_UNIT_NAME", "Spine day unit")
+TRACKER_UNIT_PHONE = os.environ.get("TRACKER_UNIT_PHONE", "0161 496 0000")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

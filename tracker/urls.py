@@ -2,10 +2,27 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker import views
+from tracker.views import journeys, ward
 
 urlpatterns = [
-    path("", views.today, name="today"),
+    path("", ward.today, name="today"),
+    path("check-in/", ward.check_in, name="check-in"),
+    path("journeys/<int:pk>/", journeys.journey_page, name="journey"),
+    path("journeys/<int:pk>/start/", journeys.start, name="journey-start"),
+    path("journeys/<int:pk>/checklist/", journeys.save_checklist, name="journey-checklist"),
+    path("journeys/<int:pk>/complete/", journeys.complete_stage, name="journey-complete"),
+    path("journeys/<int:pk>/rounds/", journeys.record_round, name="journey-round"),
+    path("journeys/<int:pk>/red-flags/", journeys.raise_red_flag, name="journey-red-flag"),
+    path(
+        "journeys/<int:pk>/red-flags/<int:flag_pk>/escalation/",
+        journeys.record_escalation,
+        name="journey-escalation",
+    ),
+    path("journeys/<int:pk>/red-flags/<int:flag_pk>/resolve/", journeys.resolve_red_flag, name="journey-resolve"),
+    path("journeys/<int:pk>/override/", journeys.override_minimum, name="journey-override"),
+    path("journeys/<int:pk>/driver/", journeys.update_driver, name="journey-driver"),
+    path("journeys/<int:pk>/cancel/", journeys.cancel, name="journey-cancel"),
+    path("journeys/<int:pk>/discharge-sheet/", journeys.discharge_sheet, name="journey-discharge-sheet"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

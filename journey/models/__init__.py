@@ -1,9 +1,20 @@
-from journey.models.journeys import Answer, Condition, Journey, JourneyEvent, Patient, StageTimer, StageVisit
+from journey.models.journeys import (
+    Alert,
+    Answer,
+    Condition,
+    Journey,
+    JourneyEvent,
+    Patient,
+    RailStop,
+    StageTimer,
+    StageVisit,
+)
 from journey.models.observations import ObservationRound, RoundSlot
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.red_flags import RedFlag, RedFlagKind
 
 __all__ = [
+    "Alert",
     "Answer",
     "Condition",
     "ItemDefinition",
@@ -12,6 +23,7 @@ __all__ = [
     "ObservationRound",
     "Pathway",
     "Patient",
+    "RailStop",
     "RedFlag",
     "RedFlagKind",
     "RoundSlot",

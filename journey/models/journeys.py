@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from journey.errors import (
@@ -63,11 +64,35 @@ def duration(delta: timedelta, *, round_up: bool = False) -> str:
     return f"{hours} h" if hours else f"{minutes} min"
 
 
+class PatientManager(models.Manager):
+    def find_or_register(self, *, mrn: str, given_name: str, family_name: str, date_of_birth: date) -> Patient:
+        """The patient with this MRN, or a new one. Refuses an MRN already held by someone else, since a
+        mistyped MRN must not attach a procedure to the wrong person's record."""
+        mrn = mrn.strip().upper()
+        given_name, family_name = " ".join(given_name.split()), " ".join(family_name.split())
+        patient, created = self.get_or_create(
+            mrn=mrn, defaults={"given_name": given_name, "family_name": family_name, "date_of_birth": date_of_birth}
+        )
+        same_person = (
+            patient.given_name.casefold() == given_name.casefold()
+            and patient.family_name.casefold() == family_name.casefold()
+            and patient.date_of_birth == date_of_birth
+        )
+        if not created and not same_person:
+            raise JourneyError(
+                f"MRN {mrn} belongs to {patient.full_name}, born {patient.date_of_birth:%d %b %Y}. "
+                "Check the MRN and the patient's details."
+            )
+        return patient
+
+
 class Patient(models.Model):
     mrn = models.CharField("MRN", max_length=20, unique=True, help_text="Medical record number.")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
+
+    objects = PatientManager()
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -106,6 +131,21 @@ class JourneyQuerySet(models.QuerySet):
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags"),
             )
             .order_by("scheduled_time", "bay", "pk")
+        )
+
+    def for_page(self) -> JourneyQuerySet:
+        """One journey's page: its open visit with the stage's checklist and the rounds (with who
+        recorded them), and every red flag, each read once."""
+        open_visit = (
+            StageVisit.objects.filter(completed_at__isnull=True)
+            .select_related("stage", "minimum_overridden_by")
+            .prefetch_related(
+                "stage__items", Prefetch("rounds", queryset=ObservationRound.objects.select_related("recorded_by"))
+            )
+        )
+        return self.select_related("patient", "pathway").prefetch_related(
+            Prefetch("visits", queryset=open_visit, to_attr="open_visits"),
+            Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags"),
         )
 
 
@@ -216,6 +256,9 @@ class Journey(models.Model):
     def __str__(self) -> str:
         return f"{self.patient.full_name}, {self.pathway.name}, {self.day:%d %b %Y}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("journey", args=[self.pk])
+
     # --- reading ---
 
     @property
@@ -231,6 +274,34 @@ class Journey(models.Model):
         if hasattr(self, "open_flags"):
             return self.open_flags
         return list(self.red_flags.filter(resolved_at__isnull=True))
+
+    def alerts(self, now: datetime) -> list[Alert]:
+        """What about this journey needs someone's attention now, most urgent first. Uses only what
+        ``for_list`` prefetches, so a list of any length costs no extra query."""
+        alerts = [Alert("red-flag", f"Red flag: {flag.get_kind_display()}") for flag in self.open_red_flags]
+        visit = self.current_visit
+        if visit is not None:
+            overdue = [slot for slot in visit.round_slots(now) if slot.state == "overdue"]
+            if overdue:
+                alerts.append(Alert("round-overdue", f"Observation round {overdue[0].number} overdue"))
+            timer = visit.timer(now)
+            if timer.state == "over":
+                alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
+            elif timer.state == "ready":
+                alerts.append(Alert("ready", "Ready to move on"))
+        if not self.is_closed and not self.has_driver_details:
+            alerts.append(Alert("no-driver", "No driver confirmed"))
+        return alerts
+
+    def stage_rail(self) -> list[RailStop]:
+        """Every stage of the pathway in order: done (with its visit), current, or still to come."""
+        visits = {v.stage_id: v for v in self.visits.select_related("completed_by", "minimum_overridden_by")}
+        stops = []
+        for stage in self.pathway.stages.order_by("order"):
+            visit = visits.get(stage.pk)
+            state = "to-come" if visit is None else ("done" if visit.completed_at else "current")
+            stops.append(RailStop(stage, visit, state))
+        return stops
 
     def baseline(self) -> dict[str, Decimal]:
         """The prep baselines that recovery compares against, by measure (systolic, heart_rate, ...)."""
@@ -575,6 +646,9 @@ class Journey(models.Model):
         except _Unchanged:
             pass
         self.refresh_from_db()
+        # What a list or page prefetched is now out of date.
+        for prefetched in ("open_visits", "open_flags"):
+            self.__dict__.pop(prefetched, None)
 
     def _save_change(self, *fields: str) -> None:
         self.version += 1
@@ -663,6 +737,19 @@ class Journey(models.Model):
         last = self.events.select_related("by").order_by("-at", "-pk").first()
         who, when = (person(last.by), clock(last.at)) if last else ("someone", "just now")
         return f"Changed by {who} at {when} - reload to see the latest before you go on."
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # red-flag, round-overdue, over-target, ready, no-driver
+    text: str
+
+
+@dataclass(frozen=True)
+class RailStop:
+    stage: StageDefinition
+    visit: StageVisit | None
+    state: str  # done, current, to-come
 
 
 class _Unchanged(Exception):
@@ -754,7 +841,7 @@ class StageVisit(models.Model):
 
     def current_answers(self) -> dict[int, Answer]:
         """The standing answer for each item, keyed by item id (older answers are history)."""
-        return {a.item_id: a for a in self.answers.filter(is_current=True)}
+        return {a.item_id: a for a in self.answers.filter(is_current=True).select_related("answered_by")}
 
     def round_slots(self, now: datetime | None = None) -> list[RoundSlot]:
         return round_slots(self.started_at, self.round_minutes, list(self.rounds.all()), now or timezone.now())
@@ -882,6 +969,7 @@ class JourneyEvent(models.Model):
 
 
 __all__ = [
+    "Alert",
     "Answer",
     "Condition",
     "Journey",

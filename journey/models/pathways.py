@@ -300,14 +300,14 @@ class ItemDefinition(models.Model):
         except ValidationError as exc:
             raise InvalidAnswer(f"{self.label}: {' '.join(exc.messages)}") from exc
 
-    def _clean_tick(self, raw: Any) -> bool:
-        if isinstance(raw, bool):
-            return raw
+    def _clean_tick(self, raw: Any) -> bool | None:
+        """Done, or not answered: an untouched box and an unticked one are the same, so a saved form
+        records nothing for boxes nobody touched."""
         text = str(raw).strip().lower()
-        if text in ("1", "true", "on", "yes", "done"):
+        if raw is True or text in ("1", "true", "on", "yes", "done"):
             return True
-        if text in ("0", "false", "off", "no"):
-            return False
+        if raw is False or text in ("0", "false", "off", "no"):
+            return None
         raise ValidationError("Tick it, or leave it unticked.")
 
     def _clean_yes_no(self, raw: Any) -> str:
@@ -411,7 +411,7 @@ class ItemDefinition(models.Model):
 
     def problem_with(self, value: Any, journey: Journey) -> str:
         """Why this item's current answer keeps the stage from closing, or '' when it does not."""
-        if value is None or (self.kind == self.Kind.TICK and value is False):
+        if value is None:
             return f"{self.label}: not yet answered." if self.required else ""
         if self.kind == self.Kind.YES_NO and self.required_answer and value != self.required_answer:
             return f"{self.label}: the answer is “{value}”; the stage needs “{self.required_answer}”."
@@ -433,10 +433,10 @@ class ItemDefinition(models.Model):
         return ""
 
     def display(self, value: Any) -> str:
-        if value is None:
-            return "—"
         if self.kind == self.Kind.TICK:
             return "Done" if value else "Not done"
+        if value is None:
+            return "—"
         if self.kind == self.Kind.YES_NO:
             return value.capitalize()
         if self.kind == self.Kind.NUMBER:

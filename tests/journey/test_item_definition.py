@@ -17,8 +17,8 @@ def item(kind, **fields):
     return ItemDefinition(kind=kind, **fields)
 
 
-@pytest.mark.parametrize(("raw", "value"), [(True, True), ("on", True), ("false", False), ("", None), (None, None)])
-def test_a_tick_is_done_or_not(raw, value):
+@pytest.mark.parametrize(("raw", "value"), [(True, True), ("on", True), ("false", None), ("", None), (None, None)])
+def test_a_tick_is_done_or_not_answered(raw, value):
     assert item(Kind.TICK).clean_value(raw) == value
 
 
@@ -121,6 +121,7 @@ def test_flags_mark_values_that_need_a_second_look():
 
 def test_answers_display_in_the_wards_words():
     assert item(Kind.TICK).display(True) == "Done"
+    assert item(Kind.TICK).display(None) == "Not done"
     assert item(Kind.YES_NO).display("no") == "No"
     assert item(Kind.NUMBER, unit="mmHg").display("120") == "120 mmHg"
     assert item(Kind.LEVELS).display(["T12", "L1"]) == "T12, L1"

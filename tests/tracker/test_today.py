@@ -84,3 +84,47 @@ def test_times_are_stored_in_utc_and_shown_in_the_units_time_zone(client, pathwa
 
     assert journey.current_visit.started_at.utcoffset() == timedelta(0)
     assert "Flat recovery until 05:00 · 2 h left" in html
+
+
+def test_the_list_finds_a_patient_by_name_or_mrn(client, pathway, nurse, morning):
+    from tests.makers import make_patient
+
+    ada = make_journey(pathway, nurse, patient=make_patient(mrn="M555001", given_name="Ada", family_name="Lovelace"))
+    make_journey(pathway, nurse, patient=make_patient(mrn="M555002", given_name="Grace", family_name="Hopper"))
+    client.force_login(nurse)
+
+    for query in ("lovel", "m555001", "Ada"):
+        assert list(client.get(URL, {"q": query}).context["journeys"]) == [ada]
+
+
+def test_the_list_shows_another_day_when_asked(client, pathway, nurse, morning):
+    tomorrow = make_journey(pathway, nurse, day=date(2026, 11, 22))
+    client.force_login(nurse)
+
+    response = client.get(URL, {"day": "2026-11-22"})
+
+    assert list(response.context["journeys"]) == [tomorrow]
+    assert "Sunday 22 November 2026" in response.content.decode()
+
+
+def test_a_day_that_is_not_a_date_falls_back_to_today(client, pathway, nurse, morning):
+    client.force_login(nurse)
+
+    assert client.get(URL, {"day": "2026-13-45"}).context["day"] == date(2026, 11, 21)
+
+
+def test_the_list_flags_what_needs_attention(client, pathway, nurse, morning):
+    from journey.models import RedFlagKind
+
+    flagged = make_journey(pathway, nurse)
+    walk_to(flagged, "recovery", nurse, now=morning - timedelta(minutes=40))  # rounds at 15 and 30 missed
+    flagged.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse)
+    make_journey(pathway, nurse, driver=("", ""))
+    client.force_login(nurse)
+
+    html = client.get(URL).content.decode()
+
+    assert "Red flag: Chest pain" in html
+    assert "Observation round 1 overdue" in html
+    assert "No driver confirmed" in html
+    assert 'class="table-danger"' in html

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from django import template
 
 from journey.levels import format_levels
-from journey.models import Journey, StageTimer
+from journey.models import Answer, ItemDefinition, Journey, StageTimer
 from journey.models.journeys import duration
 
 register = template.Library()
@@ -36,3 +36,23 @@ def timer_label(state: str) -> str:
 def minutes_left(delta: timedelta | None) -> str:
     """Time left on a countdown, rounded up: never '0 min' while time remains."""
     return duration(delta, round_up=True) if delta is not None else ""
+
+
+@register.simple_tag
+def journey_alerts(journey: Journey, now: datetime) -> list:
+    return journey.alerts(now)
+
+
+@register.filter
+def ms(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
+@register.filter
+def unmet(conditions: list) -> list:
+    return [c for c in conditions if not c.met]
+
+
+@register.filter
+def answer_shown(item: ItemDefinition, answer: Answer) -> str:
+    return item.display(answer.value)

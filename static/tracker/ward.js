@@ -1,0 +1,61 @@
+// Stage timers and countdowns. The server decides elapsed, overdue and "may close"; this only ticks the
+// display between page loads, from the server's timestamps corrected by the server/workstation clock
+// offset, so a workstation whose clock is wrong still shows the right times.
+(function () {
+  "use strict";
+  let offsetMs = 0; // server clock minus this workstation's clock
+
+  function readServerClock() {
+    const marker = document.querySelector("[data-server-now]");
+    if (marker) offsetMs = Date.parse(marker.dataset.serverNow) - Date.now();
+  }
+
+  function duration(ms, roundUp) {
+    const seconds = Math.max(ms, 0) / 1000;
+    const minutes = roundUp ? Math.ceil(seconds / 60) : Math.floor(seconds / 60);
+    const h = Math.floor(minutes / 60), m = minutes % 60;
+    if (h && m) return h + " h " + m + " min";
+    return h ? h + " h" : m + " min";
+  }
+
+  const LABELS = { "on-track": "", near: "Near target", over: "Over target", ready: "Ready to move on" };
+
+  function tick() {
+    const now = Date.now() + offsetMs;
+    document.querySelectorAll("[data-timer-start]").forEach(function (timer) {
+      const elapsed = now - Date.parse(timer.dataset.timerStart);
+      const target = Number(timer.dataset.targetMs);
+      const ends = timer.dataset.minimumEnds ? Date.parse(timer.dataset.minimumEnds) : null;
+      let state = "on-track";
+      if (ends !== null && now >= ends) state = "ready";
+      else if (elapsed > target) state = "over";
+      else if (elapsed >= target * Number(timer.dataset.near)) state = "near";
+      const badge = timer.querySelector(".timer");
+      badge.className = "timer timer-" + state;
+      timer.querySelector("[data-elapsed]").textContent = duration(elapsed, false);
+      const label = timer.querySelector("[data-state-label]");
+      if (label) label.textContent = LABELS[state];
+    });
+    document.querySelectorAll("[data-countdown-to]").forEach(function (el) {
+      const left = Date.parse(el.dataset.countdownTo) - now;
+      el.textContent = left > 0 ? duration(left, true) + " left" : el.dataset.doneText || "time reached";
+    });
+    // Only a convenience: the server refuses an early completion whatever the button says.
+    document.querySelectorAll("[data-enable-at]").forEach(function (button) {
+      if (now >= Date.parse(button.dataset.enableAt)) button.disabled = false;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    readServerClock();
+    tick();
+    window.setInterval(tick, 1000);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    readServerClock();
+    tick();
+  });
+})();

@@ -1,0 +1,307 @@
+"""Forms for the ward's screens. Messages are written for the nurse; the rules they check live in journey/."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from journey.levels import LEVELS_HELP, parse_levels
+from journey.models import Answer, ItemDefinition, ObservationRound, Pathway, RedFlagKind, StageVisit
+from journey.validators import clean_phone
+
+Kind = ItemDefinition.Kind
+OLDEST_AGE_YEARS = 120
+# A browser date picker reads and writes ISO dates, whatever the unit's language shows elsewhere.
+DATE_PICKER = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class VersionField(forms.IntegerField):
+    """The journey version the page was showing; a later change by someone else refuses the action."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, **kwargs)
+        self.error_messages["required"] = self.error_messages["invalid"] = "This page is out of date: reload it."
+
+
+def crispy_helper(*layout: Any) -> FormHelper:
+    """Crispy renders the fields; the template writes the <form> tag (action, htmx attributes, CSRF)."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = Layout(*layout)
+    return helper
+
+
+class CheckInForm(forms.Form):
+    mrn = forms.CharField(label="MRN", max_length=20)
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", widget=DATE_PICKER)
+    pathway = forms.ModelChoiceField(
+        label="Procedure", queryset=Pathway.objects.filter(is_active=True), empty_label="Choose the procedure"
+    )
+    day = forms.DateField(label="Day of the procedure", widget=DATE_PICKER)
+    scheduled_time = forms.TimeField(label="Booked time", widget=forms.TimeInput(attrs={"type": "time"}))
+    bay = forms.CharField(label="Bay", max_length=20, required=False)
+    planned_levels = forms.CharField(label="Planned vertebral levels", max_length=100, help_text=LEVELS_HELP)
+    driver_name = forms.CharField(label="Driver's name", max_length=100, required=False)
+    driver_phone = forms.CharField(
+        label="Driver's phone", max_length=30, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+
+    error_messages = {
+        "mrn": "Enter the patient's MRN.",
+        "given_name": "Enter the patient's given name.",
+        "family_name": "Enter the patient's family name.",
+        "date_of_birth": "Enter the date of birth.",
+        "pathway": "Choose the procedure.",
+        "day": "Enter the day of the procedure.",
+        "scheduled_time": "Enter the booked time, such as 08:30.",
+        "planned_levels": "Enter the planned levels, such as T12, L1.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, message in self.error_messages.items():
+            self.fields[name].error_messages["required"] = message
+        self.fields["date_of_birth"].error_messages["invalid"] = "Enter the date of birth as a date."
+        self.fields["scheduled_time"].error_messages["invalid"] = "Enter the booked time, such as 08:30."
+        self.helper = crispy_helper(
+            Row(Column("mrn", css_class="col-md-3"), Column("given_name"), Column("family_name")),
+            Row(Column("date_of_birth", css_class="col-md-3"), Column("pathway")),
+            Row(Column("day"), Column("scheduled_time"), Column("bay"), Column("planned_levels", css_class="col-md-4")),
+            Row(Column("driver_name"), Column("driver_phone")),
+            Submit("save", "Book the patient", css_class="btn-lg"),
+        )
+
+    def clean_mrn(self) -> str:
+        mrn = self.cleaned_data["mrn"].strip().upper()
+        if not mrn.isalnum():
+            raise ValidationError("An MRN has letters and digits only.")
+        return mrn
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise ValidationError("The date of birth cannot be in the future.")
+        if today.year - born.year > OLDEST_AGE_YEARS:
+            raise ValidationError("Check the year of birth: that would make the patient over 120.")
+        return born
+
+    def clean_planned_levels(self) -> list[str]:
+        return parse_levels(self.cleaned_data["planned_levels"])
+
+    def clean_driver_phone(self) -> str:
+        return clean_phone(self.cleaned_data["driver_phone"])
+
+
+def item_field_name(item: ItemDefinition) -> str:
+    return f"item_{item.pk}"
+
+
+def level_field_name(item: ItemDefinition, level: str) -> str:
+    return f"item_{item.pk}_{level}"
+
+
+class ChecklistForm(forms.Form):
+    """The current stage's checklist: one field per item (one per planned level for a per-level number),
+    filled with the standing answers. The domain judges the values; this only collects them."""
+
+    version = VersionField()
+
+    def __init__(self, visit: StageVisit, answers: dict[int, Answer], *args: Any, **kwargs: Any) -> None:
+        self.visit = visit
+        self.answers = answers
+        self.items = list(visit.stage.items.all())
+        self.levels = visit.journey.planned_levels
+        initial = kwargs.pop("initial", {})
+        for item in self.items:
+            answer = answers.get(item.pk)
+            value = answer.value if answer else None
+            if item.kind == Kind.LEVEL_NUMBERS:
+                for level in self.levels:
+                    initial[level_field_name(item, level)] = (value or {}).get(level)
+            elif item.kind == Kind.LEVELS and value:
+                initial[item_field_name(item)] = ", ".join(value)
+            else:
+                initial[item_field_name(item)] = value
+        super().__init__(*args, initial=initial, **kwargs)
+        for item in self.items:
+            if item.kind == Kind.LEVEL_NUMBERS:
+                for level in self.levels:
+                    self.fields[level_field_name(item, level)] = forms.CharField(
+                        label=level, required=False, widget=_number_input(item)
+                    )
+            else:
+                self.fields[item_field_name(item)] = _item_field(item)
+
+    def values(self) -> dict[ItemDefinition, Any]:
+        """What was posted for each item, in the shape ItemDefinition.clean_value reads."""
+        data = self.cleaned_data
+        values: dict[ItemDefinition, Any] = {}
+        for item in self.items:
+            if item.kind == Kind.LEVEL_NUMBERS:
+                entered = {lvl: data.get(level_field_name(item, lvl), "") for lvl in self.levels}
+                entered = {lvl: v for lvl, v in entered.items() if str(v).strip()}
+                values[item] = entered or None
+            else:
+                values[item] = data.get(item_field_name(item))
+        return values
+
+    def add_item_errors(self, errors: dict[int, str]) -> None:
+        for item in self.items:
+            if item.pk in errors:
+                name = (
+                    level_field_name(item, self.levels[0]) if item.kind == Kind.LEVEL_NUMBERS else item_field_name(item)
+                )
+                self.add_error(name, errors[item.pk])
+
+    def rows(self) -> list[tuple[ItemDefinition, list[forms.BoundField], Answer | None]]:
+        """Each item with its field(s) and standing answer (who answered, when, any flag), for the template."""
+        rows = []
+        for item in self.items:
+            if item.kind == Kind.LEVEL_NUMBERS:
+                fields = [self[level_field_name(item, lvl)] for lvl in self.levels]
+            else:
+                fields = [self[item_field_name(item)]]
+            rows.append((item, fields, self.answers.get(item.pk)))
+        return rows
+
+
+def _number_input(item: ItemDefinition) -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal", "class": "form-control number-input", "autocomplete": "off"})
+
+
+def _item_field(item: ItemDefinition) -> forms.Field:
+    common = {"label": item.label, "required": False, "help_text": item.help_text}
+    if item.kind == Kind.TICK:
+        return forms.BooleanField(widget=forms.CheckboxInput(attrs={"class": "form-check-input"}), **common)
+    if item.kind == Kind.YES_NO:
+        return forms.ChoiceField(choices=ItemDefinition.YesNo.choices, widget=forms.RadioSelect, **common)
+    if item.kind == Kind.CHOICE:
+        return forms.ChoiceField(choices=[(o, o) for o in item.options()], widget=forms.RadioSelect, **common)
+    if item.kind == Kind.SCORE:
+        choices = [(str(p), f"{p}: {meaning}") for p, meaning in item.score_options()]
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if item.kind == Kind.NUMBER:
+        return forms.CharField(widget=_number_input(item), **common)
+    if item.kind == Kind.TIME:
+        return forms.CharField(widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}), **common)
+    if item.kind == Kind.LEVELS:
+        widget = forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. T12, L1", "autocomplete": "off"})
+        return forms.CharField(widget=widget, **common)
+    return forms.CharField(widget=forms.TextInput(attrs={"class": "form-control", "maxlength": 500}), **common)
+
+
+class VersionForm(forms.Form):
+    """An action that needs nothing but the page's version (starting the day)."""
+
+    version = VersionField()
+
+
+class CompleteStageForm(VersionForm):
+    stage = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RoundForm(forms.ModelForm):
+    version = VersionField()
+
+    class Meta:
+        model = ObservationRound
+        fields = ["systolic", "diastolic", "heart_rate", "resp_rate", "spo2", "pain", "legs", "dressing"]
+        widgets = {
+            "legs": forms.RadioSelect,
+            "dressing": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("systolic", "diastolic", "heart_rate", "resp_rate", "spo2", "pain"):
+            field = self.fields[name]
+            field.widget.attrs.update({"inputmode": "numeric"})
+            field.error_messages["required"] = f"Enter the {field.label.split(' (')[0].lower()}."
+        # Radio buttons need no "---------" choice: nothing ticked already says "not checked yet".
+        self.fields["legs"].choices = ObservationRound.Legs.choices
+        self.fields["dressing"].choices = ObservationRound.Dressing.choices
+        self.fields["legs"].error_messages["required"] = "Check the legs' strength and sensation."
+        self.fields["dressing"].error_messages["required"] = "Check the dressing."
+        self.helper = crispy_helper(
+            "version",
+            Row(Column("systolic"), Column("diastolic"), Column("heart_rate"), Column("resp_rate"), Column("spo2")),
+            Row(Column("pain", css_class="col-md-2"), Column("legs"), Column("dressing")),
+            Submit("save", "Record this round"),
+        )
+
+
+class RedFlagForm(forms.Form):
+    version = VersionField()
+    kind = forms.ChoiceField(label="Red flag seen", choices=RedFlagKind.choices, widget=forms.RadioSelect)
+    detail = forms.CharField(label="What you saw", max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].error_messages["required"] = "Choose which red flag you saw."
+        self.helper = crispy_helper(
+            "version", "kind", "detail", Submit("save", "Raise red flag", css_class="btn-danger")
+        )
+
+
+class EscalationForm(forms.Form):
+    version = VersionField()
+    told_who = forms.CharField(label="Who was told (name and role)", max_length=200)
+    told_at = forms.TimeField(label="At", widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["told_who"].error_messages["required"] = "Write who was told."
+        self.fields["told_at"].error_messages["required"] = "Enter when they were told."
+        self.helper = crispy_helper(
+            "version",
+            Row(Column("told_who", css_class="col-md-7"), Column("told_at")),
+            Submit("save", "Record escalation", css_class="btn-danger"),
+        )
+
+    def told_at_moment(self, now: datetime) -> datetime:
+        """The time of day entered, as the most recent such moment in the unit's time zone: written down
+        just after midnight, 23:55 means last night."""
+        moment = timezone.make_aware(datetime.combine(timezone.localdate(now), self.cleaned_data["told_at"]))
+        return moment - timedelta(days=1) if moment > now + timedelta(minutes=1) else moment
+
+
+class NoteForm(forms.Form):
+    """A written reason: resolving a red flag, overriding a minimum, cancelling."""
+
+    version = VersionField()
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+    def __init__(self, *args: Any, label: str, button: str, css: str = "btn-primary", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].label = label
+        self.fields["note"].error_messages["required"] = "Write the reason."
+        self.helper = crispy_helper("version", "note", Submit("save", button, css_class=css))
+
+
+class DriverForm(forms.Form):
+    version = VersionField()
+    name = forms.CharField(label="Driver's name", max_length=100, required=False)
+    phone = forms.CharField(
+        label="Driver's phone", max_length=30, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = crispy_helper(
+            "version", Row(Column("name"), Column("phone")), Submit("save", "Save driver", css_class="btn-secondary")
+        )
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
