@@ -208,10 +208,6 @@ class VersionForm(forms.Form):
     version = VersionField()
 
 
-class CompleteStageForm(VersionForm):
-    stage = forms.IntegerField(widget=forms.HiddenInput)
-
-
 class RoundForm(forms.ModelForm):
     version = VersionField()
 

@@ -10,7 +10,6 @@ urlpatterns = [
     path("journeys/<int:pk>/", journeys.journey_page, name="journey"),
     path("journeys/<int:pk>/start/", journeys.start, name="journey-start"),
     path("journeys/<int:pk>/checklist/", journeys.save_checklist, name="journey-checklist"),
-    path("journeys/<int:pk>/complete/", journeys.complete_stage, name="journey-complete"),
     path("journeys/<int:pk>/rounds/", journeys.record_round, name="journey-round"),
     path("journeys/<int:pk>/red-flags/", journeys.raise_red_flag, name="journey-red-flag"),
     path(

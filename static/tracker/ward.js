@@ -46,6 +46,25 @@
     });
   }
 
+  // A checklist is saved only by its buttons, so nothing typed is lost to a page update; until then it
+  // says so, and leaving the page asks first.
+  function markUnsaved(event) {
+    const form = event.target.closest && event.target.closest("form[data-unsaved-warning]");
+    if (form) form.classList.add("unsaved");
+  }
+  document.addEventListener("input", markUnsaved);
+  document.addEventListener("change", markUnsaved);
+  window.addEventListener("beforeunload", function (event) {
+    if (document.querySelector("form.unsaved")) event.preventDefault();
+  });
+  document.addEventListener("submit", function (event) {
+    event.target.classList.remove("unsaved");
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.target.closest && event.target.closest("form");
+    if (form) form.classList.remove("unsaved");
+  });
+
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
   });

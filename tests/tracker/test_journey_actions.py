@@ -158,8 +158,7 @@ def test_a_refused_completion_says_why_and_changes_nothing(client, journey, nurs
     before = footprint(journey)
 
     response = client.post(
-        reverse("journey-complete", args=[journey.pk]),
-        {"version": journey.version, "stage": journey.current_visit.stage_id},
+        reverse("journey-checklist", args=[journey.pk]), {"version": journey.version, "complete": ""}
     )
 
     assert response.status_code == 422
@@ -173,10 +172,11 @@ def test_completing_a_stage_moves_the_journey_on(client, journey, nurse):
     answer(journey, "identity", True, by=nurse)
     answer(journey, "driver_confirmed", True, by=nurse)
     client.force_login(nurse)
+    items = {i.code: i.pk for i in journey.current_visit.stage.items.all()}
+    ticked = {f"item_{items['identity']}": "on", f"item_{items['driver_confirmed']}": "on"}
 
     response = client.post(
-        reverse("journey-complete", args=[journey.pk]),
-        {"version": journey.version, "stage": journey.current_visit.stage_id},
+        reverse("journey-checklist", args=[journey.pk]), {"version": journey.version, "complete": "", **ticked}
     )
 
     assert response.status_code == 302
@@ -184,13 +184,50 @@ def test_completing_a_stage_moves_the_journey_on(client, journey, nurse):
     assert journey.current_visit.stage.code == "prep"
 
 
+def test_complete_saves_what_was_typed_first_then_closes_the_stage(client, journey, nurse):
+    walk_to(journey, "consent", nurse)
+    items = {i.code: i.pk for i in journey.current_visit.stage.items.all()}
+    client.force_login(nurse)
+
+    response = client.post(
+        reverse("journey-checklist", args=[journey.pk]),
+        {
+            "version": journey.version,
+            "complete": "",
+            f"item_{items['identity']}": "on",
+            f"item_{items['driver_confirmed']}": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    journey.refresh_from_db()
+    assert journey.current_visit.stage.code == "prep"
+
+
+def test_a_refused_completion_keeps_the_answers_just_saved_and_the_page_can_go_on(client, journey, nurse):
+    walk_to(journey, "consent", nurse)
+    items = {i.code: i.pk for i in journey.current_visit.stage.items.all()}
+    client.force_login(nurse)
+    url = reverse("journey-checklist", args=[journey.pk])
+
+    refused = client.post(url, {"version": journey.version, "complete": "", f"item_{items['identity']}": "on"})
+
+    assert refused.status_code == 422
+    assert "Driver confirmed: not yet answered." in refused.content.decode()
+    journey.refresh_from_db()
+    assert journey.current_visit.current_answers()[items["identity"]].value is True
+    assert refused.context["checklist"]["version"].value() == journey.version  # the next press is not stale
+
+
 def test_a_double_click_on_complete_closes_the_stage_once(client, journey, nurse):
     walk_to(journey, "consent", nurse)
     answer(journey, "identity", True, by=nurse)
     answer(journey, "driver_confirmed", True, by=nurse)
     client.force_login(nurse)
-    post = {"version": journey.version, "stage": journey.current_visit.stage_id}
-    url = reverse("journey-complete", args=[journey.pk])
+    items = {i.code: i.pk for i in journey.current_visit.stage.items.all()}
+    ticked = {f"item_{items['identity']}": "on", f"item_{items['driver_confirmed']}": "on"}
+    post = {"version": journey.version, "complete": "", **ticked}
+    url = reverse("journey-checklist", args=[journey.pk])
 
     first, second = client.post(url, post), client.post(url, post)
 

@@ -20,7 +20,6 @@ from journey.models.journeys import NEAR_TARGET
 from tracker.access import journey_for
 from tracker.forms import (
     ChecklistForm,
-    CompleteStageForm,
     DriverForm,
     EscalationForm,
     NoteForm,
@@ -65,7 +64,6 @@ def render_journey(
     }
     if visit:
         fresh["checklist"] = ChecklistForm(visit, answers, initial=version)
-        fresh["complete_form"] = CompleteStageForm(initial={**version, "stage": visit.stage_id})
         fresh["round_form"] = RoundForm(initial=version)
         fresh["override_form"] = NoteForm(
             initial=version,
@@ -144,7 +142,9 @@ def _act(
     except JourneyError as refusal:
         if isinstance(refusal, InvalidAnswer) and isinstance(form, ChecklistForm):
             form.add_item_errors(refusal.errors)
-        return render_journey(request, journey, {name: form}, refusal=refusal.message, refused=name, status=422)
+        # Answers saved before a refused completion moved the version on: show the page as it now is.
+        bound = {name: form} if journey.version == form.cleaned_data["version"] else {}
+        return render_journey(request, journey, bound, refusal=refusal.message, refused=name, status=422)
     if request.htmx:
         return render_journey(request, Journey.objects.for_page().get(pk=journey.pk))
     return redirect(journey)
@@ -161,34 +161,24 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def save_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the checklist as typed; with the complete button, then close the stage.
+
+    One form for both, so what the nurse typed is saved before completion is judged, never lost.
+    """
     journey = journey_for(request, pk, CARE)
     visit = journey.current_visit
     if visit is None:
-        return render_journey(
-            request, journey, refusal="There is no open stage to answer.", refused="checklist", status=422
-        )
+        refusal = "There is no open stage to answer."
+        return render_journey(request, journey, refusal=refusal, refused="checklist", status=422)
     form = ChecklistForm(visit, visit.current_answers(), request.POST)
-    return _act(
-        request,
-        journey,
-        "checklist",
-        form,
-        lambda d: journey.record_answers(form.values(), by=request.user, expected_version=d["version"]),
-    )
 
+    def save(data: dict[str, Any]) -> None:
+        journey.record_answers(form.values(), by=request.user, expected_version=data["version"])
+        if "complete" in request.POST:
+            # The answers just saved moved the version on; anyone else's change since would still refuse.
+            journey.complete_stage(visit.stage, by=request.user, expected_version=journey.version)
 
-@require_POST
-def complete_stage(request: HttpRequest, pk: int) -> HttpResponse:
-    journey = journey_for(request, pk, CARE)
-    form = CompleteStageForm(request.POST)
-
-    def complete(data: dict[str, Any]) -> None:
-        stage = journey.pathway.stages.filter(pk=data["stage"]).first()
-        if stage is None:
-            raise JourneyError("That stage is not part of this patient's pathway: reload the page.")
-        journey.complete_stage(stage, by=request.user, expected_version=data["version"])
-
-    return _act(request, journey, "complete_form", form, complete)
+    return _act(request, journey, "checklist", form, save)
 
 
 @require_POST
