@@ -167,23 +167,6 @@ def test_a_refused_completion_says_why_and_changes_nothing(client, journey, nurs
     assert footprint(journey) == before
 
 
-def test_completing_a_stage_moves_the_journey_on(client, journey, nurse):
-    walk_to(journey, "consent", nurse)
-    answer(journey, "identity", True, by=nurse)
-    answer(journey, "driver_confirmed", True, by=nurse)
-    client.force_login(nurse)
-    items = {i.code: i.pk for i in journey.current_visit.stage.items.all()}
-    ticked = {f"item_{items['identity']}": "on", f"item_{items['driver_confirmed']}": "on"}
-
-    response = client.post(
-        reverse("journey-checklist", args=[journey.pk]), {"version": journey.version, "complete": "", **ticked}
-    )
-
-    assert response.status_code == 302
-    journey.refresh_from_db()
-    assert journey.current_visit.stage.code == "prep"
-
-
 def test_complete_saves_what_was_typed_first_then_closes_the_stage(client, journey, nurse):
     walk_to(journey, "consent", nurse)
     items = {i.code: i.pk for i in journey.current_visit.stage.items.all()}
