@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import journeys, ward
+from tracker.views import board, journeys, ward
 
 urlpatterns = [
     path("", ward.today, name="today"),
@@ -22,6 +22,11 @@ urlpatterns = [
     path("journeys/<int:pk>/driver/", journeys.update_driver, name="journey-driver"),
     path("journeys/<int:pk>/cancel/", journeys.cancel, name="journey-cancel"),
     path("journeys/<int:pk>/discharge-sheet/", journeys.discharge_sheet, name="journey-discharge-sheet"),
+    path("board/", board.board, name="board"),
+    path("board/wall/", board.board_wall, name="board-wall"),
+    path("board/rows/", board.board_poll, name="board-poll"),
+    path("board/public/", board.public_board, name="board-public"),
+    path("board/public/rows/", board.public_poll, name="board-public-poll"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -125,13 +125,19 @@ class JourneyQuerySet(models.QuerySet):
             .prefetch_related(
                 Prefetch(
                     "visits",
-                    queryset=StageVisit.objects.filter(completed_at__isnull=True).prefetch_related("rounds"),
+                    queryset=StageVisit.objects.filter(completed_at__isnull=True)
+                    .select_related("stage")
+                    .prefetch_related("rounds"),
                     to_attr="open_visits",
                 ),
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags"),
             )
             .order_by("scheduled_time", "bay", "pk")
         )
+
+    def on_board(self, day: date) -> JourneyQuerySet:
+        """The status board: the list's reads, plus each pathway's stages for the expected time home."""
+        return self.on_day(day).for_list().prefetch_related("pathway__stages")
 
     def for_page(self) -> JourneyQuerySet:
         """One journey's page: its open visit with the stage's checklist and the rounds (with who
@@ -264,6 +270,10 @@ class Journey(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in (self.Status.COMPLETED, self.Status.CANCELLED)
+
+    @property
+    def scheduled_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.day, self.scheduled_time))
 
     @property
     def has_driver_details(self) -> bool:

@@ -56,3 +56,8 @@ def unmet(conditions: list) -> list:
 @register.filter
 def answer_shown(item: ItemDefinition, answer: Answer) -> str:
     return item.display(answer.value)
+
+
+@register.filter
+def get(mapping: dict, key: str) -> object:
+    return mapping.get(key, 0)

@@ -1,0 +1,97 @@
+"""The coordinators' status board: every journey of a day, what needs action first, and a change token.
+
+Reads only: rows are built from ``Journey.objects.on_board(day)`` (a fixed number of queries whatever
+the day's length), and the token lets an unchanged board answer a poll without rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Max, Sum
+
+from journey.models import Alert, Journey, StageTimer
+
+# Most urgent first; a journey ranks by its most urgent alert, then by what it is doing.
+ALERT_RANK = {"red-flag": 0, "round-overdue": 1, "over-target": 2, "ready": 3, "no-driver": 4}
+STATUS_RANK = {
+    Journey.Status.IN_PROGRESS: 5,
+    Journey.Status.SCHEDULED: 6,
+    Journey.Status.COMPLETED: 7,
+    Journey.Status.CANCELLED: 8,
+}
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    journey: Journey
+    stage_code: str  # the current stage's code, or the journey's status when no stage is open
+    stage_name: str
+    timer: StageTimer | None
+    alerts: list[Alert]
+    expected_home: datetime | None
+    rank: int
+    step: int  # the current stage's place in the pathway, 1-based; 0 when no stage is open
+    steps: int
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(alert.kind != "ready" for alert in self.alerts) or self.is_ready
+
+    @property
+    def is_ready(self) -> bool:
+        return any(alert.kind == "ready" for alert in self.alerts)
+
+
+def board_rows(journeys: list[Journey], now: datetime) -> list[BoardRow]:
+    rows = [_row(journey, now) for journey in journeys]
+    return sorted(rows, key=lambda r: (r.rank, r.journey.scheduled_time, r.journey.bay, r.journey.pk))
+
+
+def stage_counts(rows: list[BoardRow]) -> Counter[str]:
+    return Counter(row.stage_code for row in rows)
+
+
+def expected_home(journey: Journey, now: datetime) -> datetime | None:
+    """When the patient should be ready to go home if every remaining stage runs to its target."""
+    stages = list(journey.pathway.stages.all())
+    visit = journey.current_visit
+    if journey.status == Journey.Status.SCHEDULED:
+        start = max(now, journey.scheduled_at)
+        return start + sum((timedelta(minutes=s.target_for(journey.planned_levels)) for s in stages), timedelta())
+    if visit is None:
+        return None
+    timer = visit.timer(now)
+    left_here = max(timer.target - timer.elapsed, timer.minimum_left or timedelta(0), timedelta(0))
+    later = [s for s in stages if s.order > visit.stage.order]
+    return now + left_here + sum((timedelta(minutes=s.target_for(journey.planned_levels)) for s in later), timedelta())
+
+
+def board_token(day: date, now: datetime, variant: str = "") -> str:
+    """Changes whenever any journey of the day changes (every verb bumps its version; a booking adds
+    one), and at least once a minute, so that time-driven changes (a round falling overdue) show."""
+    summary = Journey.objects.on_day(day).aggregate(n=Count("pk"), versions=Sum("version"), last=Max("pk"))
+    minute = now.replace(second=0, microsecond=0).isoformat()
+    raw = f"{day}|{summary['n']}|{summary['versions']}|{summary['last']}|{minute}|{variant}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _row(journey: Journey, now: datetime) -> BoardRow:
+    visit = journey.current_visit
+    stage_ids = [stage.pk for stage in journey.pathway.stages.all()]
+    alerts = journey.alerts(now)
+    rank = min([ALERT_RANK[a.kind] for a in alerts] + [STATUS_RANK[journey.status]])
+    return BoardRow(
+        journey=journey,
+        stage_code=visit.stage.code if visit else journey.status,
+        stage_name=visit.stage_name if visit else journey.get_status_display(),
+        timer=visit.timer(now) if visit else None,
+        alerts=alerts,
+        expected_home=expected_home(journey, now) if not journey.is_closed else None,
+        rank=rank,
+        step=stage_ids.index(visit.stage_id) + 1 if visit else 0,
+        steps=len(stage_ids),
+    )

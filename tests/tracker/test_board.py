@@ -1,0 +1,184 @@
+"""The coordinators' board, its cheap poll, the wall mode and the anonymised public board."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from journey import roles
+from journey.models import Journey, Patient
+from tests.makers import make_journey, make_user, walk_to
+
+BOARD, POLL, WALL = reverse("board"), reverse("board-poll"), reverse("board-wall")
+PUBLIC, PUBLIC_POLL = reverse("board-public"), reverse("board-public-poll")
+
+
+@pytest.mark.parametrize("url", [BOARD, POLL, WALL, PUBLIC, PUBLIC_POLL])
+def test_anonymous_visitors_are_sent_to_sign_in(client, db, url):
+    assert client.get(url).url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", [roles.COORDINATOR, roles.NURSE, roles.CLINICAL_LEAD, roles.UNIT_ADMIN])
+@pytest.mark.parametrize("url", [BOARD, POLL, WALL])
+def test_staff_see_the_board(client, db, role, url):
+    client.force_login(make_user(role))
+
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", [BOARD, POLL, WALL])
+def test_the_display_account_may_not_see_the_staff_board(client, display, url):
+    client.force_login(display)
+
+    assert client.get(url).status_code == 403
+
+
+def test_a_poll_from_a_signed_out_board_sends_the_whole_page_to_sign_in(client, db):
+    response = client.get(POLL, headers={"HX-Request": "true"})
+
+    assert response["HX-Redirect"].startswith(reverse("login"))
+    assert b"password" not in response.content
+
+
+def test_the_board_shows_initials_and_last_mrn_digits_with_badges(client, pathway, nurse, coordinator, morning):
+    from journey.models import RedFlagKind
+
+    journey = make_journey(pathway, nurse)
+    walk_to(journey, "recovery", nurse, now=morning - timedelta(minutes=25))
+    journey.raise_red_flag(RedFlagKind.LOW_SPO2, by=nurse, now=morning)
+    client.force_login(coordinator)
+
+    html = client.get(BOARD).content.decode()
+
+    assert f"{journey.patient.initials} · {journey.patient.mrn[-4:]}" in html
+    assert journey.patient.family_name not in html
+    assert "Red flag: Oxygen saturation under 92%" in html
+    assert "Observation round 1 overdue" in html
+    assert "Flat until 09:35" in html
+    assert "Flat recovery <strong>1</strong>" in html
+
+
+def test_the_board_filters_by_stage_bay_and_attention(client, pathway, nurse, coordinator, morning):
+    calm = make_journey(pathway, nurse)
+    walk_to(calm, "prep", nurse, now=morning)
+    late = make_journey(pathway, nurse)
+    walk_to(late, "consent", nurse, now=morning - timedelta(minutes=40))
+    client.force_login(coordinator)
+
+    def shown(**query):
+        return [row.journey for row in client.get(BOARD, query).context["rows"]]
+
+    assert shown(stage="prep") == [calm]
+    assert shown(attention="1") == [late]
+    assert shown(bay="3") == [late, calm]
+    assert shown(bay="99") == []
+
+
+@pytest.mark.parametrize("journeys", [5, 200])
+def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
+    client, pathway, nurse, coordinator, morning, django_assert_num_queries, journeys
+):
+    for n in range(journeys):
+        journey = make_journey(pathway, nurse)
+        if n % 2:
+            walk_to(journey, "prep", nurse, now=morning)
+    client.force_login(coordinator)
+
+    # session, user, user's permissions, group permissions; journeys+patient+pathway; open visits+stage;
+    # their rounds; open red flags; the pathways' stages.
+    with django_assert_num_queries(9):
+        assert client.get(BOARD).status_code == 200
+    # The poll first checks the change token (one aggregate), then renders the same reads.
+    with django_assert_num_queries(10):
+        assert client.get(POLL).status_code == 200
+
+
+def test_an_unchanged_poll_is_answered_304_with_one_query_of_its_own(
+    client, pathway, nurse, coordinator, morning, django_assert_num_queries
+):
+    make_journey(pathway, nurse)
+    client.force_login(coordinator)
+    first = client.get(POLL)
+
+    # session, user, user's permissions, group permissions, then the board's one aggregate.
+    with django_assert_num_queries(5):
+        again = client.get(POLL, headers={"If-None-Match": first["ETag"]})
+
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_any_change_to_any_journey_of_the_day_makes_the_poll_render_again(client, pathway, nurse, coordinator, morning):
+    journey = make_journey(pathway, nurse)
+    client.force_login(coordinator)
+    tag = client.get(POLL)["ETag"]
+
+    journey.start(by=nurse)
+
+    changed = client.get(POLL, headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != tag
+
+
+def test_a_filtered_poll_has_its_own_etag(client, pathway, nurse, coordinator, morning):
+    make_journey(pathway, nurse)
+    client.force_login(coordinator)
+
+    assert client.get(POLL)["ETag"] != client.get(POLL, {"stage": "prep"})["ETag"]
+
+
+def test_the_wall_mode_has_no_navigation(client, db, coordinator):
+    client.force_login(coordinator)
+
+    html = client.get(WALL).content.decode()
+
+    assert "navbar" not in html
+    assert "board-wall" in html
+
+
+@pytest.fixture
+def demo_day(db, morning):
+    call_command("seed_demo", verbosity=0)
+    return list(Patient.objects.all())
+
+
+@pytest.mark.parametrize("url", [PUBLIC, PUBLIC_POLL])
+def test_the_public_board_holds_no_patient_identifier(client, demo_day, display, url):
+    client.force_login(display)
+
+    html = client.get(url).content.decode()
+
+    assert Journey.objects.filter(status="in_progress").first().public_code in html
+    for patient in demo_day:
+        for identifier in (
+            patient.given_name,
+            patient.family_name,
+            patient.mrn,
+            patient.mrn[-4:],
+            f"{patient.initials} ",
+            f">{patient.initials}<",
+            patient.date_of_birth.isoformat(),
+            patient.date_of_birth.strftime("%d %b %Y"),
+        ):
+            assert identifier not in html, identifier
+    for detail in ("Vertebroplasty", "Kyphoplasty", "T12", "cement", "Red flag"):
+        assert detail not in html
+
+
+def test_the_display_account_is_refused_everywhere_else(client, demo_day, display):
+    journey = Journey.objects.first()
+    client.force_login(display)
+
+    for url in (
+        reverse("today"),
+        reverse("check-in"),
+        BOARD,
+        POLL,
+        WALL,
+        journey.get_absolute_url(),
+        reverse("journey-discharge-sheet", args=[journey.pk]),
+    ):
+        assert client.get(url).status_code == 403, url
+    assert client.post(reverse("journey-start", args=[journey.pk]), {"version": journey.version}).status_code == 403
+    assert client.get(reverse("admin:index")).status_code == 302  # to the admin's own sign-in

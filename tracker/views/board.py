@@ -1,0 +1,101 @@
+"""The status board for coordinators (page, wall mode and a cheap poll) and the anonymised public board.
+
+The poll answers 304 without rendering when the board's change token matches what the browser last
+saw; the browser sends that token back itself (If-None-Match), since patient data is never cached.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import condition
+
+from journey.board import BoardRow, board_rows, board_token, stage_counts
+from journey.models import Journey
+from tracker.access import requires
+
+BOARD = "journey.view_board"
+PUBLIC = "journey.view_public_board"
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "stage": request.GET.get("stage", "")[:30],
+        "bay": request.GET.get("bay", "")[:20],
+        "attention": request.GET.get("attention") == "1",
+    }
+
+
+def _board(request: HttpRequest) -> dict[str, Any]:
+    now = timezone.now()
+    day = timezone.localdate(now)
+    everyone = board_rows(list(Journey.objects.on_board(day)), now)
+    wanted = _filters(request)
+    rows = [
+        row
+        for row in everyone
+        if (not wanted["stage"] or row.stage_code == wanted["stage"])
+        and (not wanted["bay"] or row.journey.bay == wanted["bay"])
+        and (not wanted["attention"] or row.needs_attention)
+    ]
+    return {
+        "rows": rows,
+        "counts": stage_counts(everyone),
+        "stages": _stage_names(everyone),
+        "bays": sorted({row.journey.bay for row in everyone if row.journey.bay}, key=_bay_order),
+        "filters": wanted,
+        "query": request.GET.urlencode(),
+        "now": now,
+        "day": day,
+    }
+
+
+def _stage_names(rows: list[BoardRow]) -> list[tuple[str, str]]:
+    """(code, name) of the stages the day's patients are in, in pathway order, then booked / gone home."""
+    by_order = sorted(rows, key=lambda r: r.journey.current_visit.stage.order if r.journey.current_visit else 10**6)
+    return list({row.stage_code: row.stage_name for row in by_order}.items())
+
+
+def _bay_order(bay: str) -> tuple[int, str]:
+    return (int(bay), "") if bay.isdigit() else (10**6, bay)
+
+
+def _token(request: HttpRequest, *args: Any) -> str:
+    # The filters and the page asking are part of what the browser has: a different view is new content.
+    return board_token(timezone.localdate(), timezone.now(), variant=request.get_full_path())
+
+
+@requires(BOARD)
+def board(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/board.html", _board(request))
+
+
+@requires(BOARD)
+def board_wall(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/board_wall.html", {**_board(request), "wall": True})
+
+
+@requires(BOARD)
+@condition(etag_func=_token)
+def board_poll(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/_board_rows.html", {**_board(request), "wall": request.GET.get("wall") == "1"})
+
+
+def _public(request: HttpRequest) -> dict[str, Any]:
+    now = timezone.now()
+    rows = board_rows(list(Journey.objects.on_board(timezone.localdate(now))), now)
+    # By bay, not by urgency: the order must not tell a waiting room whose patient has a problem.
+    shown = sorted((row for row in rows if not row.journey.is_closed), key=lambda r: _bay_order(r.journey.bay))
+    return {"rows": shown, "now": now, "legend": range(1, max((r.steps for r in rows), default=6) + 1)}
+
+
+@requires(PUBLIC)
+def public_board(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/board_public.html", _public(request))
+
+
+@requires(PUBLIC)
+@condition(etag_func=_token)
+def public_poll(request: HttpRequest) -> HttpResponse:
+    return render(request, "tracker/_board_public_rows.html", _public(request))
