@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format check clean
+.PHONY: run test bench lint format check clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -28,6 +28,10 @@ run: $(VENV)/.runtime
 ## test: the whole suite (SQLite unless DATABASE_URL says otherwise)
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
+
+## bench: board throughput and latency against a baseline, with gunicorn and wrk (needs: apt-get install wrk)
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py
 
 ## check: lint, formatting and migrations, as CI runs them
 check: $(VENV)/.dev

@@ -1,12 +1,19 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache import cache
 
 from journey import roles
 from tests.makers import make_journey, make_pathway, make_user
 
 # A fixed morning on the unit; tests that depend on the clock pin it here with time-machine.
 MORNING = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached board render (SQLite may reuse ids after a rollback)."""
+    cache.clear()
 
 
 @pytest.fixture

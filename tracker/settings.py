@@ -67,6 +67,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# bench/run.py only: a constant baseline view and a query count on every response.
+TRACKER_BENCHMARK = env_flag("TRACKER_BENCHMARK")
+if TRACKER_BENCHMARK:
+    MIDDLEWARE.insert(0, "tracker.bench.QueryCountMiddleware")
+
 ROOT_URLCONF = "tracker.urls"
 WSGI_APPLICATION = "tracker.wsgi.application"
 
@@ -110,6 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = ["tracker.auth.WardBackend"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"

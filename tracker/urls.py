@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -31,6 +32,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.TRACKER_BENCHMARK:
+    from tracker import bench
+
+    urlpatterns.append(path("bench/baseline/", bench.baseline, name="bench-baseline"))
 
 admin.site.site_header = "Spine day unit: pathways and records"
 admin.site.site_title = "Spine day unit admin"

@@ -136,8 +136,8 @@ class JourneyQuerySet(models.QuerySet):
         )
 
     def on_board(self, day: date) -> JourneyQuerySet:
-        """The status board: the list's reads, plus each pathway's stages for the expected time home."""
-        return self.on_day(day).for_list().prefetch_related("pathway__stages")
+        """The status board: the list's reads (journey.board adds the pathways' stages in one query)."""
+        return self.on_day(day).for_list()
 
     def for_page(self) -> JourneyQuerySet:
         """One journey's page: its open visit with the stage's checklist and the rounds (with who

@@ -43,7 +43,8 @@ def test_expected_home_adds_what_is_left_of_this_stage_and_the_targets_of_the_re
 
     # 90 min of the flat two hours left, then discharge (20 min).
     assert row.expected_home == morning + timedelta(minutes=110)
-    assert expected_home(row.journey, morning) == row.expected_home
+    stages = list(pathway.stages.order_by("order"))
+    assert expected_home(row.journey, stages, morning) == row.expected_home
 
 
 def test_a_booked_patient_is_expected_home_after_every_stage_from_the_booked_time(pathway, nurse, morning):

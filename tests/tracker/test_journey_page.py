@@ -113,10 +113,10 @@ def test_the_journey_page_costs_the_same_queries_early_or_late_in_the_day(
     client.force_login(nurse)
 
     for journey in (early, late):
-        # session, user, user's permissions, group permissions; journey+patient+pathway; open visit+stage;
+        # session, user, the user's permissions; journey+patient+pathway; open visit+stage;
         # its checklist items; its rounds+recorder; open red flags; standing answers+who; the rail's visits
         # and the pathway's stages; all red flags+people; the history+who.
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(13):
             assert client.get(url(journey)).status_code == 200
 
 

@@ -62,9 +62,9 @@ def test_the_list_costs_the_same_queries_for_three_journeys_or_thirty(
     client.force_login(nurse)
 
     def queries_for_page():
-        # session, user, user's own permissions, group permissions, journeys+patient+pathway,
+        # session, user, the user's permissions, journeys+patient+pathway,
         # open visits, their observation rounds, open red flags
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(7):
             assert client.get(URL).status_code == 200
 
     queries_for_page()

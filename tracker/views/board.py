@@ -6,14 +6,18 @@ saw; the browser sends that token back itself (If-None-Match), since patient dat
 
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import condition
 
 from journey.board import BoardRow, board_rows, board_token, stage_counts
 from journey.models import Journey
 from tracker.access import requires
+from tracker.board_display import displays
 
 BOARD = "journey.view_board"
 PUBLIC = "journey.view_public_board"
@@ -39,10 +43,12 @@ def _board(request: HttpRequest) -> dict[str, Any]:
         and (not wanted["bay"] or row.journey.bay == wanted["bay"])
         and (not wanted["attention"] or row.needs_attention)
     ]
+    stages = _stage_names(everyone)
+    counts = stage_counts(everyone)
     return {
-        "rows": rows,
-        "counts": stage_counts(everyone),
-        "stages": _stage_names(everyone),
+        "rows": displays(rows),
+        "counts": [(name, counts[code]) for code, name in stages],
+        "stages": stages,
         "bays": sorted({row.journey.bay for row in everyone if row.journey.bay}, key=_bay_order),
         "filters": wanted,
         "query": request.GET.urlencode(),
@@ -63,23 +69,49 @@ def _bay_order(bay: str) -> tuple[int, str]:
 
 def _token(request: HttpRequest, *args: Any) -> str:
     # The filters and the page asking are part of what the browser has: a different view is new content.
-    return board_token(timezone.localdate(), timezone.now(), variant=request.get_full_path())
+    # Read once a request: the ETag check and the render cache ask for the same token.
+    if not hasattr(request, "board_token"):
+        request.board_token = board_token(timezone.localdate(), timezone.now(), variant=request.get_full_path())
+    return request.board_token
+
+
+# Displays showing the same board at the same change token share one render; the token moves with
+# any change and every minute, so nothing kept here outlives what it shows.
+BOARD_RENDER_SECONDS = 70
+
+
+def _cached_board(request: HttpRequest) -> dict[str, Any]:
+    key = f"board-render:{_token(request)}"
+    fresh = settings.TRACKER_BENCHMARK and request.headers.get("X-Bench-Render") == "1"
+    shown = None if fresh else cache.get(key)
+    if shown is None:
+        context = _board(request)
+        shown = {
+            "rows_html": render_to_string("tracker/_board_rows.html", context),
+            "stages": context["stages"],
+            "bays": context["bays"],
+            "filters": context["filters"],
+            "query": context["query"],
+            "day": context["day"],
+        }
+        cache.set(key, shown, BOARD_RENDER_SECONDS)
+    return {**shown, "now": timezone.now()}
 
 
 @requires(BOARD)
 def board(request: HttpRequest) -> HttpResponse:
-    return render(request, "tracker/board.html", _board(request))
+    return render(request, "tracker/board.html", _cached_board(request))
 
 
 @requires(BOARD)
 def board_wall(request: HttpRequest) -> HttpResponse:
-    return render(request, "tracker/board_wall.html", {**_board(request), "wall": True})
+    return render(request, "tracker/board_wall.html", {**_cached_board(request), "wall": True})
 
 
 @requires(BOARD)
 @condition(etag_func=_token)
 def board_poll(request: HttpRequest) -> HttpResponse:
-    return render(request, "tracker/_board_rows.html", {**_board(request), "wall": request.GET.get("wall") == "1"})
+    return render(request, "tracker/_board_poll.html", _cached_board(request))
 
 
 def _public(request: HttpRequest) -> dict[str, Any]:

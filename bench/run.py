@@ -1,0 +1,217 @@
+"""Board benchmark: gunicorn as in production, wrk from a second process, a baseline from the same run.
+
+    make bench            (or: .venv/bin/python bench/run.py [--sizes 10 200 1000] [--seconds 8])
+
+For each board size it seeds a fresh SQLite database, serves the app with gunicorn (DEBUG off,
+whitenoise, 2 workers), signs in once, and drives three URLs with the same session cookie:
+the baseline (a view returning a constant behind the same middleware), the full board, and the
+board poll sent with the ETag of the unchanged board (answered 304); and the board once more with
+its shared render cache bypassed, to show what one render costs. It prints requests per second,
+p50/p95 latency, each as a ratio to the baseline, queries per request and the server's peak memory,
+then checks the targets. Not part of `make test`: timings belong in a benchmark, not a unit test.
+"""
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+WRK = shutil.which("wrk")
+WORKERS = 2
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [PYTHON, "-m", "gunicorn", "tracker.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}"]
+        self.process = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.base}/accounts/login/", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start")
+
+    def peak_memory_mib(self) -> tuple[float, float]:
+        """(largest single process, all processes together) peak resident memory, from VmHWM."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        peaks = []
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+        return max(peaks), sum(peaks)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def sign_in(base: str) -> tuple[str, urllib.request.OpenerDirector]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/accounts/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = {"username": "coordinator", "password": "ward-demo-2026", "csrfmiddlewaretoken": token}
+    opener.open(f"{base}/accounts/login/", urllib.parse.urlencode(form).encode())
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    if "sessionid=" not in cookie:
+        raise RuntimeError("could not sign in")
+    return cookie, opener
+
+
+def probe(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str]) -> tuple[int, str, str]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        response = opener.open(request)
+        return response.status, response.headers.get("X-Queries", "?"), response.headers.get("ETag", "")
+    except urllib.error.HTTPError as answer:  # 304 arrives as an "error"
+        return answer.code, answer.headers.get("X-Queries", "?"), answer.headers.get("ETag", "")
+
+
+def room_in_this_minute(seconds: int) -> None:
+    """The board's token moves each minute: start a poll run only when it will not cross a minute."""
+    left = 60 - time.time() % 60
+    if left < seconds + 2:
+        time.sleep(left + 0.5)
+
+
+def wrk(url: str, cookie: str, seconds: int, extra: list[str]) -> dict[str, float]:
+    command = [WRK, "-t1", "-c4", f"-d{seconds}s", "-s", str(ROOT / "bench/latency.lua"), "-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*command, *extra, url], capture_output=True, text=True, check=True).stdout
+    fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))
+    return {k: float(v) for k, v in fields.items()}
+
+
+def measure(size: int, seconds: int, env: dict[str, str]) -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**env, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
+        subprocess.run([PYTHON, "bench/seed.py", str(size)], cwd=ROOT, env=env, check=True)
+        server = Server(env)
+        try:
+            cookie, opener = sign_in(server.base)
+            room_in_this_minute(5)
+            _, _, etag = probe(opener, f"{server.base}/board/rows/", {})
+            targets = [
+                ("baseline", f"{server.base}/bench/baseline/", {}),
+                ("board", f"{server.base}/board/", {}),
+                # The same page with the shared render cache bypassed: what one render costs.
+                ("render", f"{server.base}/board/", {"X-Bench-Render": "1"}),
+                ("poll 304", f"{server.base}/board/rows/", {"If-None-Match": etag}),
+            ]
+            results = []
+            for name, url, headers in targets:
+                if name.startswith("poll"):
+                    room_in_this_minute(seconds)
+                    _, _, etag = probe(opener, f"{server.base}/board/rows/", {})
+                    headers = {"If-None-Match": etag}
+                status, queries, _ = probe(opener, url, headers)
+                extra = [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
+                figures = wrk(url, cookie, seconds, extra)
+                results.append({"size": size, "name": name, "status": status, "queries": queries, **figures})
+            results.append({"size": size, "name": "memory", "peak": server.peak_memory_mib()})
+            return results
+        finally:
+            server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 200, 1000])
+    parser.add_argument("--seconds", type=int, default=8)
+    args = parser.parse_args()
+    if WRK is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "benchmark-only-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "TRACKER_BENCHMARK": "1",
+    }
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    rows = [row for size in args.sizes for row in measure(size, args.seconds, env)]
+
+    print(
+        f"\nBoard benchmark: gunicorn {WORKERS} workers, wrk 1 thread 4 connections, {args.seconds} s a URL, "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        f"{'journeys':>8} {'URL':<10} {'status':>6} {'req/s':>8} {'x base':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'queries':>7}"
+    )
+    base_rps, board_p50 = {}, {}
+    ok = True
+    for row in rows:
+        if row["name"] == "memory":
+            largest, total = row["peak"]
+            print(
+                f"{row['size']:>8} peak memory: largest process {largest:.0f} MiB, all {WORKERS + 1} together "
+                f"{total:.0f} MiB"
+            )
+            continue
+        if row["name"] == "baseline":
+            base_rps[row["size"]] = row["rps"]
+        if row["name"] == "render":
+            board_p50[row["size"]] = row["p50"]
+        ratio = row["rps"] / base_rps[row["size"]]
+        row["ratio"] = ratio
+        print(
+            f"{row['size']:>8} {row['name']:<10} {row['status']:>6} {row['rps']:>8.0f} {ratio:>7.2f} "
+            f"{row['p50'] / 1000:>7.1f} {row['p95'] / 1000:>7.1f} {row['queries']:>7}"
+        )
+        if row["errors"] or (row["non2xx"] and row["name"] != "poll 304"):
+            print(f"         ! {row['errors']:.0f} socket errors, {row['non2xx']:.0f} non-2xx answers")
+            ok = False
+
+    print("\nTargets")
+    for size in args.sizes:
+        poll = next(r for r in rows if r["size"] == size and r["name"] == "poll 304")
+        passed = poll["ratio"] >= 0.7 and poll["status"] == 304
+        ok &= passed
+        print(f"  {'PASS' if passed else 'FAIL'} unchanged poll at {size}: {poll['ratio']:.2f} of baseline (>= 0.70)")
+    if 200 in args.sizes:
+        board = next(r for r in rows if r["size"] == 200 and r["name"] == "board")
+        render = next(r for r in rows if r["size"] == 200 and r["name"] == "render")
+        passed = board["ratio"] >= 0.1
+        ok &= passed
+        print(
+            f"  {'PASS' if passed else 'FAIL'} full board at 200: {board['ratio']:.2f} of baseline (>= 0.10); "
+            f"one uncached render alone: {render['ratio']:.2f}"
+        )
+    if 200 in board_p50 and 1000 in board_p50:
+        growth = board_p50[1000] / board_p50[200]
+        passed = growth <= 1000 / 200
+        ok &= passed
+        print(
+            f"  {'PASS' if passed else 'FAIL'} uncached board render p50 from 200 to 1000 journeys: x{growth:.2f} "
+            f"(linear would be x5.00)"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
