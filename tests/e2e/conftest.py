@@ -54,3 +54,19 @@ def sign_in(live_server, demo_staff):
         return page
 
     return sign_in_as
+
+
+@pytest.fixture
+def new_page(browser):
+    """A page in a context of its own, closed when the test ends: a board left open would keep polling
+    the session-wide live server while later tests run."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context()
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -13,20 +13,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 POLL_INTERVAL_MS = 10_000
 
 
-def test_a_stage_completed_at_a_workstation_shows_on_an_open_board_within_one_poll(browser, live_server, sign_in):
+def test_a_stage_completed_at_a_workstation_shows_on_an_open_board_within_one_poll(new_page, live_server, sign_in):
     nurse_user = Journey._meta.get_field("created_by").related_model.objects.get(username="nurse")
     journey = make_journey(make_pathway(), nurse_user)
     journey.start(by=nurse_user)
     answer(journey, "identity", True, by=nurse_user)
     answer(journey, "driver_confirmed", True, by=nurse_user)
 
-    board = browser.new_context().new_page()
+    board = new_page()
     sign_in(board, "coordinator")
     board.goto(f"{live_server.url}/board/")
     row = board.locator("tr.board-row", has_text=journey.patient.mrn[-4:])
     expect(row).to_contain_text("Consent")
 
-    workstation = browser.new_context().new_page()
+    workstation = new_page()
     sign_in(workstation, "nurse")
     workstation.goto(f"{live_server.url}{journey.get_absolute_url()}")
     workstation.get_by_role("button", name="Complete Consent").click()
@@ -36,8 +36,8 @@ def test_a_stage_completed_at_a_workstation_shows_on_an_open_board_within_one_po
     expect(board.locator(".board-updated")).to_have_text(re.compile(r"Updated (just now|\d s ago)"))
 
 
-def test_the_board_warns_when_polls_fail_and_recovers_by_itself(browser, live_server, sign_in):
-    page = browser.new_context().new_page()
+def test_the_board_warns_when_polls_fail_and_recovers_by_itself(new_page, live_server, sign_in):
+    page = new_page()
     page.clock.install()
     sign_in(page, "coordinator")
     page.goto(f"{live_server.url}/board/")

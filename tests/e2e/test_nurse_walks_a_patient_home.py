@@ -150,15 +150,14 @@ def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, si
 
 
 def test_the_countdown_follows_the_server_when_the_workstation_clock_is_an_hour_wrong(
-    browser, live_server, sign_in, pathway, server_clock
+    new_page, live_server, sign_in, pathway, server_clock
 ):
     from tests.makers import make_journey, walk_to
 
     journey = make_journey(pathway, Journey._meta.get_field("created_by").related_model.objects.get(username="nurse"))
     walk_to(journey, "recovery", journey.created_by, now=START - timedelta(minutes=48))
 
-    context = browser.new_context()
-    page = context.new_page()
+    page = new_page()
     page.clock.install(time=START + timedelta(hours=1))  # the workstation's clock runs an hour fast
     sign_in(page)
     page.goto(f"{live_server.url}{journey.get_absolute_url()}")
@@ -168,4 +167,3 @@ def test_the_countdown_follows_the_server_when_the_workstation_clock_is_an_hour_
     page.clock.run_for(61_000)
     expect(countdown).to_have_text("1 h 11 min left")
     expect(page.locator("[data-elapsed]")).to_have_text("49 min")
-    context.close()
