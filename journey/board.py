@@ -41,11 +41,8 @@ class BoardRow:
 
     @property
     def needs_attention(self) -> bool:
-        return any(alert.kind != "ready" for alert in self.alerts) or self.is_ready
-
-    @property
-    def is_ready(self) -> bool:
-        return any(alert.kind == "ready" for alert in self.alerts)
+        """Anything on the row asks for someone: a problem, or a patient ready to move on."""
+        return bool(self.alerts)
 
 
 def board_rows(journeys: list[Journey], now: datetime) -> list[BoardRow]:
