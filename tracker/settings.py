@@ -1,7 +1,7 @@
 """Settings for the procedure-day tracker, read from the environment.
 
 DJANGO_DEBUG          1 for local development (default 0).
-DJANGO_SECRET_KEY     required unless DJANGO_DEBUG=1, where a fixed development key is used.
+DJANGO_SECRET_KEY     required to serve unless DJANGO_DEBUG=1, where a fixed development key is used.
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default: localhost names only).
 DATABASE_URL          e.g. postgres://user@127.0.0.1:5432/tracker (default: SQLite file db.sqlite3 here).
 TRACKER_TIME_ZONE     the unit's time zone, e.g. Europe/London (default UTC). Times are stored in UTC.
@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,11 +26,13 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 DEBUG = env_flag("DJANGO_DEBUG")
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development).")
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+# Without a key outside debugging this stays empty: management commands that sign nothing (migrate,
+# makemigrations, check) still run, tracker/wsgi.py refuses to serve, and Django itself refuses any
+# signing (sessions, CSRF) with an empty key.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (
+    "django-insecure-development-only-key-never-use-in-production" if DEBUG else ""
+)
+MISSING_SECRET_KEY = "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development)."
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
