@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-insecure-key-not-for-any-deployment")
+# The test client and the browser tests speak plain HTTP; tests/tracker/test_deploy.py checks the HTTPS settings.
+os.environ.setdefault("DJANGO_HTTPS", "0")
 
 from tracker.settings import *
 
@@ -12,3 +14,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files from the finders, as in development: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+AXES_VERBOSE = False

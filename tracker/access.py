@@ -1,9 +1,12 @@
-"""Who may open which page. Every view states the permission it needs through these helpers."""
+"""Who may open which page, and where a request comes from. Every view states the permission it needs
+through these helpers."""
 
 from collections.abc import Callable
 from functools import wraps
+from ipaddress import ip_address
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -37,3 +40,22 @@ def journey_for(request: HttpRequest, pk: int, permission: str) -> Journey:
     """The journey, if the user's role holds ``permission``: 403 before any patient data is read."""
     _check(request, permission)
     return get_object_or_404(Journey.objects.for_page(), pk=pk)
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The workstation's address, for the audit and the sign-in lockout.
+
+    REMOTE_ADDR unless TRACKER_PROXY_COUNT trusted proxies stand in front; then the address the
+    outermost trusted proxy saw, counted from the right of X-Forwarded-For (the left part is whatever
+    the client claimed, so it is never believed).
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRACKER_PROXY_COUNT
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        return str(ip_address(address))
+    except ValueError:
+        return None

@@ -7,12 +7,19 @@ DATABASE_URL          e.g. postgres://user@127.0.0.1:5432/tracker (default: SQLi
 TRACKER_TIME_ZONE     the unit's time zone, e.g. Europe/London (default UTC). Times are stored in UTC.
 TRACKER_UNIT_NAME     the unit's name on the discharge sheet.
 TRACKER_UNIT_PHONE    the number patients call with a concern, printed on the discharge sheet.
+DJANGO_HTTPS          1 (default unless DJANGO_DEBUG=1): HTTPS only, secure cookies, HSTS.
+DJANGO_TRUST_X_FORWARDED_PROTO  1 when a TLS-terminating proxy in front sets X-Forwarded-Proto.
+TRACKER_PROXY_COUNT   how many trusted proxies append to X-Forwarded-For (default 0: REMOTE_ADDR is the client).
+TRACKER_IDLE_MINUTES  sign-out after this long without activity (default 15).
+TRACKER_SESSION_HOURS sign-out this long after signing in, whatever the activity (default 12).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +56,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
     "journey",
     "tracker",
 ]
@@ -56,16 +64,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tracker.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tracker.middleware.HtmxSignInRedirectMiddleware",
+    # Idle and absolute sign-out run before the default deny below, so an expired session meets it.
+    "tracker.middleware.WardSessionMiddleware",
     # Default deny: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "tracker.middleware.AuditAddressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 # bench/run.py only: a constant baseline view and a query count on every response.
@@ -117,7 +131,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-AUTHENTICATION_BACKENDS = ["tracker.auth.WardBackend"]
+# Axes first: it refuses a locked-out username at this address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "tracker.auth.WardBackend"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
@@ -149,9 +164,67 @@ TRACKER_UNIT_PHONE = os.environ.get("TRACKER_UNIT_PHONE", "0161 496 0000")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Sessions on shared ward workstations ---
+# In the database, so any app server behind a load balancer sees every session (and its end).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+TRACKER_IDLE_TIMEOUT = timedelta(minutes=float(os.environ.get("TRACKER_IDLE_MINUTES", "15")))
+TRACKER_SESSION_LIMIT = timedelta(hours=float(os.environ.get("TRACKER_SESSION_HOURS", "12")))
+SESSION_COOKIE_AGE = int(TRACKER_SESSION_LIMIT.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "tracker.views.errors.csrf_failure"
+
+# --- Sign-in lockout (django-axes): 5 failures lock that username at that address for 15 minutes.
+# Never by address alone: a ward PC is shared, and one person's typos must not lock out the next nurse.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # counters in the database, shared by app servers
+AXES_CLIENT_IP_CALLABLE = "tracker.access.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+TRACKER_PROXY_COUNT = int(os.environ.get("TRACKER_PROXY_COUNT", "0"))
+
+# Only the board's shared render lives here: a copy each app server makes for itself, never state
+# another server needs (sessions, lockouts and the audit chain are all in the database).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- HTTPS and headers ---
+HTTPS = env_flag("DJANGO_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's probe speaks plain HTTP
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = False
+# The one silenced deployment check, and why: the HSTS preload list is for public internet names; a
+# hospital intranet host cannot (and must not) be submitted to it. HSTS itself is on, for a year.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if env_flag("DJANGO_TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Our own files only: no inline script, no eval (htmx's allowEval is off too), no CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap draws checkboxes and select arrows as data: SVG
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

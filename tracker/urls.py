@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import board, journeys, ward
+from tracker.views import auth, board, errors, journeys, ward
 
 urlpatterns = [
     path("", ward.today, name="today"),
@@ -12,6 +12,11 @@ urlpatterns = [
     path("journeys/<int:pk>/start/", journeys.start, name="journey-start"),
     path("journeys/<int:pk>/checklist/", journeys.save_checklist, name="journey-checklist"),
     path("journeys/<int:pk>/rounds/", journeys.record_round, name="journey-round"),
+    path(
+        "journeys/<int:pk>/rounds/<int:round_pk>/entered-in-error/",
+        journeys.round_entered_in_error,
+        name="journey-round-error",
+    ),
     path("journeys/<int:pk>/red-flags/", journeys.raise_red_flag, name="journey-red-flag"),
     path(
         "journeys/<int:pk>/red-flags/<int:flag_pk>/escalation/",
@@ -28,9 +33,10 @@ urlpatterns = [
     path("board/rows/", board.board_poll, name="board-poll"),
     path("board/public/", board.public_board, name="board-public"),
     path("board/public/rows/", board.public_poll, name="board-public-poll"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("health/", errors.health, name="health"),
 ]
 
 if settings.TRACKER_BENCHMARK:

@@ -1,3 +1,4 @@
+from journey.models.audit import AuditEntry
 from journey.models.journeys import (
     Alert,
     Answer,
@@ -16,6 +17,7 @@ from journey.models.red_flags import RedFlag, RedFlagKind
 __all__ = [
     "Alert",
     "Answer",
+    "AuditEntry",
     "Condition",
     "ItemDefinition",
     "Journey",

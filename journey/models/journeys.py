@@ -32,8 +32,10 @@ from journey.errors import (
     StaleJourney,
 )
 from journey.levels import format_levels, parse_levels
+from journey.models.audit import AuditEntry
 from journey.models.observations import ObservationRound, RoundSlot, round_slots
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
+from journey.models.records import ClinicalRecord, NeverDeletedQuerySet
 from journey.models.red_flags import RedFlag, RedFlagKind
 from journey.validators import clean_phone
 
@@ -64,8 +66,8 @@ def duration(delta: timedelta, *, round_up: bool = False) -> str:
     return f"{hours} h" if hours else f"{minutes} min"
 
 
-class PatientManager(models.Manager):
-    def find_or_register(self, *, mrn: str, given_name: str, family_name: str, date_of_birth: date) -> Patient:
+class PatientManager(models.Manager.from_queryset(NeverDeletedQuerySet)):
+    def find_or_register(self, *, mrn: str, given_name: str, family_name: str, date_of_birth: date, by: Any) -> Patient:
         """The patient with this MRN, or a new one. Refuses an MRN already held by someone else, since a
         mistyped MRN must not attach a procedure to the wrong person's record."""
         mrn = mrn.strip().upper()
@@ -83,10 +85,17 @@ class PatientManager(models.Manager):
                 f"MRN {mrn} belongs to {patient.full_name}, born {patient.date_of_birth:%d %b %Y}. "
                 "Check the MRN and the patient's details."
             )
+        if created:
+            AuditEntry.objects.record(
+                AuditEntry.Action.REGISTERED,
+                user=by,
+                patient_id=patient.pk,
+                summary=f"Registered {patient.full_name}, MRN {mrn}",
+            )
         return patient
 
 
-class Patient(models.Model):
+class Patient(ClinicalRecord):
     mrn = models.CharField("MRN", max_length=20, unique=True, help_text="Medical record number.")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -113,7 +122,7 @@ class Patient(models.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-class JourneyQuerySet(models.QuerySet):
+class JourneyQuerySet(NeverDeletedQuerySet):
     def on_day(self, day: date) -> JourneyQuerySet:
         return self.filter(day=day)
 
@@ -146,7 +155,10 @@ class JourneyQuerySet(models.QuerySet):
             StageVisit.objects.filter(completed_at__isnull=True)
             .select_related("stage", "minimum_overridden_by")
             .prefetch_related(
-                "stage__items", Prefetch("rounds", queryset=ObservationRound.objects.select_related("recorded_by"))
+                "stage__items",
+                Prefetch(
+                    "rounds", queryset=ObservationRound.objects.select_related("recorded_by", "entered_in_error_by")
+                ),
             )
         )
         return self.select_related("patient", "pathway").prefetch_related(
@@ -215,7 +227,7 @@ def levels_text(levels: list[str]) -> str:
     return f"level{'s' if len(levels) > 1 else ''} {format_levels(levels)}"
 
 
-class Journey(models.Model):
+class Journey(ClinicalRecord):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Booked"
         IN_PROGRESS = "in_progress", "In progress"
@@ -526,7 +538,8 @@ class Journey(models.Model):
             if pending is not None:
                 observations.number, observations.due_at = pending.number, pending.due_at
             else:  # past the schedule (a patient waiting to go home): extra rounds follow on, due at no set time
-                observations.number = max([len(slots), *(r.number for r in visit.rounds.all())]) + 1
+                standing = [r.number for r in visit.rounds.all() if not r.is_entered_in_error]
+                observations.number = max([len(slots), *standing]) + 1
             observations.recorded_at, observations.recorded_by = now, by
             try:
                 observations.full_clean()
@@ -547,6 +560,44 @@ class Journey(models.Model):
             for kind, detail in red:
                 journey._raise_red_flag(visit, kind, detail, by, now, observations)
         return observations
+
+    def mark_round_entered_in_error(
+        self,
+        observations: ObservationRound,
+        *,
+        reason: str,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """A round recorded by mistake (wrong patient, mistyped values) is marked, never deleted: it stays
+        in the history with the reason, and its slot is open to be recorded again. Red flags it raised
+        stay open for a clinician to resolve."""
+        now = now or timezone.now()
+        reason = " ".join((reason or "").split())
+        if len(reason) < 10:
+            raise JourneyError("Write why this round is wrong (at least a short sentence).")
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            mine = visit.rounds.filter(pk=observations.pk).first()
+            if mine is None:
+                raise JourneyError("Only a round of the current stage can be marked as entered in error.")
+            if mine.is_entered_in_error:
+                raise JourneyError(
+                    f"Round {mine.number} was already marked as entered in error by "
+                    f"{person(mine.entered_in_error_by)} at {clock(mine.entered_in_error_at)}."
+                )
+            mine.entered_in_error_at, mine.entered_in_error_by, mine.entered_in_error_reason = now, by, reason
+            mine.save(update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.ENTERED_IN_ERROR,
+                by,
+                now,
+                f"Round {mine.number} (recorded {clock(mine.recorded_at)}) marked as entered in error: {reason}",
+                visit,
+                {"round": mine.pk},
+            )
 
     def raise_red_flag(
         self,
@@ -673,7 +724,7 @@ class Journey(models.Model):
         visit: StageVisit | None = None,
         data: dict | None = None,
     ) -> JourneyEvent:
-        return JourneyEvent.objects.create(
+        event = JourneyEvent.objects.create(
             journey=self,
             kind=kind,
             at=now,
@@ -684,6 +735,17 @@ class Journey(models.Model):
             data=data or {},
             version=self.version,
         )
+        # Every clinical change passes here, inside its verb's transaction: no change without its audit row.
+        AuditEntry.objects.record(
+            AuditEntry.Action.CHANGED,
+            user=by,
+            journey_id=self.pk,
+            patient_id=self.patient_id,
+            summary=summary,
+            data={"event": kind, "version": self.version, **(data or {})},
+            at=now,
+        )
+        return event
 
     def _open(self, stage: StageDefinition, by: Any, now: datetime) -> StageVisit:
         return StageVisit.objects.create(
@@ -785,10 +847,10 @@ class StageTimer:
         return max(self.minimum_ends_at - (self.started_at + self.elapsed), timedelta(0))
 
 
-class StageVisit(models.Model):
+class StageVisit(ClinicalRecord):
     """One stage as this journey lived it. Name, target and minimum are copied when it starts."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="visits")
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="visits")
     stage = models.ForeignKey(StageDefinition, on_delete=models.PROTECT, related_name="visits")
     stage_name = models.CharField(max_length=100)
     target_minutes = models.PositiveIntegerField()
@@ -912,10 +974,10 @@ class Condition:
     problem: str
 
 
-class Answer(models.Model):
+class Answer(ClinicalRecord):
     """One answer to one checklist item. Changing an answer adds a row; the old one stays as history."""
 
-    visit = models.ForeignKey(StageVisit, on_delete=models.CASCADE, related_name="answers")
+    visit = models.ForeignKey(StageVisit, on_delete=models.PROTECT, related_name="answers")
     item = models.ForeignKey(ItemDefinition, on_delete=models.PROTECT, related_name="answers")
     item_label = models.CharField(max_length=200, help_text="The item's wording when it was answered.")
     value = models.JSONField(null=True, blank=True)
@@ -936,7 +998,7 @@ class Answer(models.Model):
         return f"{self.item_label}: {self.value}"
 
 
-class JourneyEvent(models.Model):
+class JourneyEvent(ClinicalRecord):
     """Append-only history of a journey: who did what, when, and in which stage."""
 
     class Kind(models.TextChoices):
@@ -946,17 +1008,18 @@ class JourneyEvent(models.Model):
         STAGE_COMPLETED = "stage_completed", "Stage completed"
         MINIMUM_OVERRIDDEN = "minimum_overridden", "Minimum overridden"
         ROUND_RECORDED = "round", "Observation round"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
         RED_FLAG_RAISED = "red_flag", "Red flag"
         ESCALATED = "escalated", "Red flag escalated"
         RED_FLAG_RESOLVED = "red_flag_resolved", "Red flag resolved"
         DRIVER_UPDATED = "driver", "Driver details"
         CANCELLED = "cancelled", "Cancelled"
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     at = models.DateTimeField(db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    visit = models.ForeignKey(StageVisit, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    visit = models.ForeignKey(StageVisit, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
     stage_name = models.CharField(max_length=100, blank=True, help_text="The stage the journey was in.")
     summary = models.TextField()
     data = models.JSONField(default=dict, blank=True)
@@ -973,9 +1036,6 @@ class JourneyEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise JourneyError("The journey's history cannot be changed.")
         super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise JourneyError("The journey's history cannot be deleted.")
 
 
 __all__ = [

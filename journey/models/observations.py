@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from journey.models.records import ClinicalRecord
 from journey.models.red_flags import RedFlagKind
 
 # A round is overdue once its due time has passed by more than this (CLINICAL.md).
@@ -33,7 +34,7 @@ def _between(low: int, high: int) -> list:
     return [MinValueValidator(low), MaxValueValidator(high)]
 
 
-class ObservationRound(models.Model):
+class ObservationRound(ClinicalRecord):
     class Legs(models.TextChoices):
         AS_BASELINE = "as_baseline", "Strength and sensation as at baseline"
         NEW_WEAKNESS = "new_weakness", "New weakness"
@@ -44,7 +45,7 @@ class ObservationRound(models.Model):
         OOZING = "oozing", "Oozing"
         SOAKED = "soaked", "Soaked"
 
-    visit = models.ForeignKey("journey.StageVisit", on_delete=models.CASCADE, related_name="rounds")
+    visit = models.ForeignKey("journey.StageVisit", on_delete=models.PROTECT, related_name="rounds")
     number = models.PositiveSmallIntegerField()
     due_at = models.DateTimeField(null=True, blank=True, help_text="Empty for a round beyond the schedule.")
     recorded_at = models.DateTimeField()
@@ -58,14 +59,30 @@ class ObservationRound(models.Model):
     pain = models.PositiveSmallIntegerField("pain score (0-10)", validators=_between(0, 10))
     dressing = models.CharField(max_length=10, choices=Dressing.choices)
     concerns = models.JSONField(default=list, blank=True, help_text="Values flagged for a second look.")
+    # A round recorded by mistake is never deleted: it is marked, kept in the history, and recorded again.
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_in_error_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["visit", "number"]
         verbose_name = "observation round"
-        constraints = [models.UniqueConstraint(fields=["visit", "number"], name="one_round_per_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "number"],
+                condition=models.Q(entered_in_error_at__isnull=True),
+                name="one_standing_round_per_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Round {self.number}"
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.entered_in_error_at is not None
 
     def assess(self, baseline: dict[str, Decimal]) -> tuple[list[str], list[tuple[str, str]]]:
         """(concerns to show in amber, red flags to raise as (kind, detail)) for this round's values."""
@@ -107,7 +124,7 @@ class RoundSlot:
 
 
 def round_slots(started_at: datetime, minutes: list[int], recorded: list[ObservationRound], now: datetime):
-    by_number = {r.number: r for r in recorded}
+    by_number = {r.number: r for r in recorded if r.entered_in_error_at is None}
     slots = []
     for number, offset in enumerate(minutes, start=1):
         due = started_at + timedelta(minutes=offset)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from journey.models.records import ClinicalRecord
+
 
 class RedFlagKind(models.TextChoices):
     # Possible cement in the spinal canal.
@@ -18,11 +20,11 @@ class RedFlagKind(models.TextChoices):
     CEMENT_LEAKAGE = "cement_leakage", "Cement leakage seen on imaging"
 
 
-class RedFlag(models.Model):
-    journey = models.ForeignKey("journey.Journey", on_delete=models.CASCADE, related_name="red_flags")
-    visit = models.ForeignKey("journey.StageVisit", on_delete=models.CASCADE, related_name="red_flags")
+class RedFlag(ClinicalRecord):
+    journey = models.ForeignKey("journey.Journey", on_delete=models.PROTECT, related_name="red_flags")
+    visit = models.ForeignKey("journey.StageVisit", on_delete=models.PROTECT, related_name="red_flags")
     observation_round = models.ForeignKey(
-        "journey.ObservationRound", on_delete=models.CASCADE, null=True, blank=True, related_name="red_flags"
+        "journey.ObservationRound", on_delete=models.PROTECT, null=True, blank=True, related_name="red_flags"
     )
     kind = models.CharField(max_length=30, choices=RedFlagKind.choices)
     detail = models.CharField(max_length=300, blank=True)

@@ -18,6 +18,7 @@ from journey.board import BoardRow, board_rows, board_token, stage_counts
 from journey.models import Journey
 from tracker.access import requires
 from tracker.board_display import displays
+from tracker.middleware import passive
 
 BOARD = "journey.view_board"
 PUBLIC = "journey.view_public_board"
@@ -108,6 +109,7 @@ def board_wall(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/board_wall.html", {**_cached_board(request), "wall": True})
 
 
+@passive
 @requires(BOARD)
 @condition(etag_func=_token)
 def board_poll(request: HttpRequest) -> HttpResponse:
@@ -127,6 +129,7 @@ def public_board(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/board_public.html", _public(request))
 
 
+@passive
 @requires(PUBLIC)
 @condition(etag_func=_token)
 def public_poll(request: HttpRequest) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
-from journey.models import Journey, ObservationRound
+from journey.models import AuditEntry, Journey, ObservationRound
 from journey.models.journeys import NEAR_TARGET
 from tracker.access import journey_for
 from tracker.forms import (
@@ -33,7 +33,14 @@ CARE = "journey.record_care"
 
 def journey_page(request: HttpRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.view_journey")
+    _audit_view(request, journey, "Opened the journey page")
     return render_journey(request, journey)
+
+
+def _audit_view(request: HttpRequest, journey: Journey, what: str) -> None:
+    AuditEntry.objects.record(
+        AuditEntry.Action.VIEWED, user=request.user, journey_id=journey.pk, patient_id=journey.patient_id, summary=what
+    )
 
 
 def render_journey(
@@ -72,7 +79,9 @@ def render_journey(
             css="btn-warning",
         )
     bound = bound or {}
-    fresh.update({name: form for name, form in bound.items() if not name.startswith(("escalation_", "resolve_"))})
+    fresh.update(
+        {name: form for name, form in bound.items() if not name.startswith(("escalation_", "resolve_", "error_"))}
+    )
     told_now = {**version, "told_at": timezone.localtime(now).strftime("%H:%M")}
     flags = []
     for flag in journey.red_flags.select_related("raised_by", "resolved_by", "visit").order_by("-raised_at"):
@@ -98,7 +107,11 @@ def render_journey(
         "answers": answers,
         "rounds": visit.round_slots(now) if visit else [],
         # Rounds recorded past the schedule (a patient waiting to go home) have no slot of their own.
-        "extra_rounds": [r for r in visit.rounds.all() if r.due_at is None] if visit else [],
+        "extra_rounds": [r for r in visit.rounds.all() if r.due_at is None and not r.is_entered_in_error]
+        if visit
+        else [],
+        "round_errors": _round_error_forms(visit, bound, version),
+        "rounds_in_error": [r for r in visit.rounds.all() if r.is_entered_in_error] if visit else [],
         "rail": journey.stage_rail(),
         "red_flags": flags,
         "events": journey.events.select_related("by").order_by("-at", "-pk"),
@@ -108,6 +121,23 @@ def render_journey(
     }
     template = "tracker/_journey_body.html" if request.htmx else "tracker/journey.html"
     return render(request, template, context, status=status)
+
+
+def _round_error_forms(visit: Any, bound: dict[str, forms.Form], version: dict[str, int]) -> list[dict[str, Any]]:
+    """For each standing round of the open stage, the form that marks it entered in error (the one just
+    posted, when it was refused)."""
+    if visit is None:
+        return []
+    return [
+        {"round": r, "name": f"error_{r.pk}", "form": bound.get(f"error_{r.pk}") or _round_error_form(initial=version)}
+        for r in visit.rounds.all()
+        if not r.is_entered_in_error
+    ]
+
+
+def _round_error_form(*args: Any, **kwargs: Any) -> NoteForm:
+    label = "Why is this round wrong?"
+    return NoteForm(*args, label=label, button="Mark as entered in error", css="btn-outline-danger btn-sm", **kwargs)
 
 
 def _resolve_form(*args: Any, **kwargs: Any) -> NoteForm:
@@ -191,6 +221,22 @@ def record_round(request: HttpRequest, pk: int) -> HttpResponse:
         "round_form",
         form,
         lambda d: journey.record_round(form.instance, by=request.user, expected_version=d["version"]),
+    )
+
+
+@require_POST
+def round_entered_in_error(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    observations = get_object_or_404(ObservationRound, visit__journey=journey, pk=round_pk)
+    form = _round_error_form(request.POST)
+    return _act(
+        request,
+        journey,
+        f"error_{observations.pk}",
+        form,
+        lambda d: journey.mark_round_entered_in_error(
+            observations, reason=d["note"], by=request.user, expected_version=d["version"]
+        ),
     )
 
 
@@ -285,6 +331,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def discharge_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """One printable A4 page for the patient to take home."""
     journey = journey_for(request, pk, "journey.view_journey")
+    _audit_view(request, journey, "Printed the discharge sheet")
     instructions = [line.strip() for line in journey.pathway.discharge_instructions.splitlines() if line.strip()]
     context = {
         "journey": journey,

@@ -48,6 +48,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
                     given_name=data["given_name"],
                     family_name=data["family_name"],
                     date_of_birth=data["date_of_birth"],
+                    by=request.user,
                 )
                 journey = Journey.objects.check_in(
                     patient=patient,
