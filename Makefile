@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run test bench lint format check clean
+.PHONY: run serve test bench load backup lint format check clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -25,6 +25,17 @@ run: $(VENV)/.runtime
 	$(DEV) $(BIN)/python manage.py seed_demo
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+## serve: production mode (needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; see README, Deploying)
+serve: $(VENV)/.runtime
+	DJANGO_DEBUG=0 $(BIN)/python manage.py check --deploy --fail-level WARNING
+	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=0 $(BIN)/gunicorn tracker.wsgi -c tracker/gunicorn.py
+
+## backup: a consistent copy of the database into backups/ (safe while the app runs)
+backup: $(VENV)/.runtime
+	$(BIN)/python manage.py backup
+
 ## test: the whole suite (SQLite unless DATABASE_URL says otherwise)
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
@@ -32,6 +43,11 @@ test: $(VENV)/.dev
 ## bench: board throughput and latency against a baseline, with gunicorn and wrk (needs: apt-get install wrk)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py
+
+## load: 50 nurses and 40 boards for 5 minutes against two gunicorns on PostgreSQL, a worker killed midway
+load: $(VENV)/.dev
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/load.py
 
 ## check: lint, formatting and migrations, as CI runs them
 check: $(VENV)/.dev

@@ -148,6 +148,7 @@ def main() -> int:
     env = {
         **os.environ,
         "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "0",  # plain HTTP on loopback: no TLS proxy in front of this run
         "DJANGO_SECRET_KEY": "benchmark-only-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "TRACKER_BENCHMARK": "1",

@@ -42,6 +42,13 @@ def journey_for(request: HttpRequest, pk: int, permission: str) -> Journey:
     return get_object_or_404(Journey.objects.for_page(), pk=pk)
 
 
+def sign_in_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The username a sign-in attempt names, as the lockout counts it: no NUL, no longer than a username
+    can be (anything else is typed junk, and must not break the count)."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(raw).replace("\x00", "")[:150]
+
+
 def client_address(request: HttpRequest) -> str | None:
     """The workstation's address, for the audit and the sign-in lockout.
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from journey.models import AuditEntry
 from journey.models.audit import from_address
-from tracker.access import client_address
+from tracker.access import client_address, sign_in_username
 from tracker.middleware import signed_in
 
 Action = AuditEntry.Action
@@ -33,7 +33,7 @@ def on_sign_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
 
 @receiver(user_login_failed)
 def on_refused_sign_in(sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any) -> None:
-    username = str(credentials.get("username", ""))[:150]
+    username = sign_in_username(request, credentials) if request else ""
     user = get_user_model().objects.filter(username=username).first()
     with from_address(client_address(request) if request else None):
         AuditEntry.objects.record(Action.SIGN_IN_FAILED, user=user, summary=f"Sign-in refused for “{username}”")

@@ -1,6 +1,7 @@
 """The audit trail: every clinical change and every view of a journey, with who, when and where from,
 in a hash chain that reports the first row changed or removed."""
 
+import itertools
 from io import StringIO
 
 import pytest
@@ -72,7 +73,11 @@ def test_sign_ins_refused_sign_ins_and_sign_outs_are_recorded(client, nurse):
     client.post(reverse("logout"))
 
     actions = list(AuditEntry.objects.values_list("action", "address"))
-    assert actions == [(Action.SIGN_IN_FAILED, "10.0.0.8"), (Action.SIGNED_IN, "127.0.0.1"), (Action.SIGNED_OUT, "127.0.0.1")]
+    assert actions == [
+        (Action.SIGN_IN_FAILED, "10.0.0.8"),
+        (Action.SIGNED_IN, "127.0.0.1"),
+        (Action.SIGNED_OUT, "127.0.0.1"),
+    ]
 
 
 def test_the_chain_links_every_row_to_the_one_before(journey, nurse):
@@ -80,7 +85,7 @@ def test_the_chain_links_every_row_to_the_one_before(journey, nurse):
 
     rows = list(AuditEntry.objects.all())
     assert rows[0].previous_hash == "0" * 64
-    assert all(later.previous_hash == earlier.hash for earlier, later in zip(rows, rows[1:], strict=False))
+    assert all(later.previous_hash == earlier.hash for earlier, later in itertools.pairwise(rows))
     assert f"Audit chain intact: {len(rows)} entries. Head hash {rows[-1].hash}" in _verify()
 
 
@@ -158,7 +163,8 @@ def test_a_round_recorded_by_mistake_is_marked_entered_in_error_kept_and_its_slo
     journey.mark_round_entered_in_error(wrong, reason="Recorded on the wrong patient's page", by=nurse)
 
     wrong.refresh_from_db()
-    assert wrong.is_entered_in_error and wrong.entered_in_error_by == nurse
+    assert wrong.is_entered_in_error
+    assert wrong.entered_in_error_by == nurse
     assert journey.current_visit.round_slots()[0].done is None
     again = journey.record_round(settled_round(), by=nurse)
     assert again.number == wrong.number == 1

@@ -22,7 +22,8 @@ def today(request: HttpRequest) -> HttpResponse:
         day: date = parse_date(request.GET.get("day") or "") or timezone.localdate()
     except ValueError:  # well-formed but impossible, such as 2026-13-45
         day = timezone.localdate()
-    query = request.GET.get("q", "").strip()[:100]
+    # NUL can never match a name or MRN (and PostgreSQL refuses it in a query).
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     journeys = Journey.objects.on_day(day).for_list()
     if query:
         journeys = journeys.filter(
@@ -37,7 +38,8 @@ def today(request: HttpRequest) -> HttpResponse:
 @requires("journey.check_in_patient")
 def check_in(request: HttpRequest) -> HttpResponse:
     """Book a patient's procedure day; an MRN already known reuses that patient."""
-    form = CheckInForm(request.POST or None, initial={"day": timezone.localdate()})
+    # Bound on any POST, even an empty one: an empty form posted must be told what is missing.
+    form = CheckInForm(request.POST if request.method == "POST" else None, initial={"day": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
