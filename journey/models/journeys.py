@@ -538,8 +538,7 @@ class Journey(ClinicalRecord):
             if pending is not None:
                 observations.number, observations.due_at = pending.number, pending.due_at
             else:  # past the schedule (a patient waiting to go home): extra rounds follow on, due at no set time
-                standing = [r.number for r in visit.rounds.all() if not r.is_entered_in_error]
-                observations.number = max([len(slots), *standing]) + 1
+                observations.number = max([len(slots), *(r.number for r in visit.standing_rounds())]) + 1
             observations.recorded_at, observations.recorded_by = now, by
             try:
                 observations.full_clean()
@@ -916,7 +915,18 @@ class StageVisit(ClinicalRecord):
         return {a.item_id: a for a in self.answers.filter(is_current=True).select_related("answered_by")}
 
     def round_slots(self, now: datetime | None = None) -> list[RoundSlot]:
-        return round_slots(self.started_at, self.round_minutes, list(self.rounds.all()), now or timezone.now())
+        return round_slots(self.started_at, self.round_minutes, self.standing_rounds(), now or timezone.now())
+
+    def standing_rounds(self) -> list[ObservationRound]:
+        """The rounds that count: all recorded, less those marked entered in error (read from the prefetch)."""
+        return [r for r in self.rounds.all() if not r.is_entered_in_error]
+
+    def rounds_in_error(self) -> list[ObservationRound]:
+        return [r for r in self.rounds.all() if r.is_entered_in_error]
+
+    def extra_rounds(self) -> list[ObservationRound]:
+        """Standing rounds recorded past the schedule (a patient waiting to go home): no slot of their own."""
+        return [r for r in self.standing_rounds() if r.due_at is None]
 
     def conditions(self, now: datetime, answers: dict[int, Answer] | None = None) -> list[Condition]:
         """Each thing this stage needs before it may close, met or not, in the ward's words."""

@@ -124,7 +124,8 @@ class RoundSlot:
 
 
 def round_slots(started_at: datetime, minutes: list[int], recorded: list[ObservationRound], now: datetime):
-    by_number = {r.number: r for r in recorded if r.entered_in_error_at is None}
+    """``recorded``: the standing rounds only (StageVisit.standing_rounds leaves out those entered in error)."""
+    by_number = {r.number: r for r in recorded}
     slots = []
     for number, offset in enumerate(minutes, start=1):
         due = started_at + timedelta(minutes=offset)

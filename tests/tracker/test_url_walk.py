@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from journey import roles
+from journey.demo import settled_round
 from journey.models import RedFlagKind
 from tests.makers import footprint, make_journey, make_pathway, make_user, walk_to
 
@@ -75,8 +76,6 @@ def ward(db):
     nurse = make_user(roles.NURSE)
     journey = make_journey(make_pathway(), nurse)
     walk_to(journey, "recovery", nurse)
-    from journey.demo import settled_round
-
     observations = journey.record_round(settled_round(), by=nurse)
     flag = journey.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse)
     users = {key: make_user(role, is_staff=(key == ADMIN)) for key, role in ROLES.items()}

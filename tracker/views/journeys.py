@@ -61,23 +61,13 @@ def render_journey(
     fresh: dict[str, Any] = {
         "start_form": VersionForm(initial=version),
         "driver_form": DriverForm(initial={**version, "name": journey.driver_name, "phone": journey.driver_phone}),
-        "cancel_form": NoteForm(
-            initial=version,
-            label="Why is the procedure cancelled?",
-            button="Cancel the procedure",
-            css="btn-outline-danger",
-        ),
+        "cancel_form": _cancel_form(initial=version),
         "red_flag_form": RedFlagForm(initial=version),
     }
     if visit:
         fresh["checklist"] = ChecklistForm(visit, answers, initial=version)
         fresh["round_form"] = RoundForm(initial=version)
-        fresh["override_form"] = NoteForm(
-            initial=version,
-            label="Clinical reason for overriding the minimum",
-            button="Override the minimum",
-            css="btn-warning",
-        )
+        fresh["override_form"] = _override_form(initial=version)
     bound = bound or {}
     fresh.update(
         {name: form for name, form in bound.items() if not name.startswith(("escalation_", "resolve_", "error_"))}
@@ -106,12 +96,9 @@ def render_journey(
         "conditions": visit.conditions(now, answers) if visit else [],
         "answers": answers,
         "rounds": visit.round_slots(now) if visit else [],
-        # Rounds recorded past the schedule (a patient waiting to go home) have no slot of their own.
-        "extra_rounds": [r for r in visit.rounds.all() if r.due_at is None and not r.is_entered_in_error]
-        if visit
-        else [],
+        "extra_rounds": visit.extra_rounds() if visit else [],
         "round_errors": _round_error_forms(visit, bound, version),
-        "rounds_in_error": [r for r in visit.rounds.all() if r.is_entered_in_error] if visit else [],
+        "rounds_in_error": visit.rounds_in_error() if visit else [],
         "rail": journey.stage_rail(),
         "red_flags": flags,
         "events": journey.events.select_related("by").order_by("-at", "-pk"),
@@ -130,8 +117,7 @@ def _round_error_forms(visit: Any, bound: dict[str, forms.Form], version: dict[s
         return []
     return [
         {"round": r, "name": f"error_{r.pk}", "form": bound.get(f"error_{r.pk}") or _round_error_form(initial=version)}
-        for r in visit.rounds.all()
-        if not r.is_entered_in_error
+        for r in visit.standing_rounds()
     ]
 
 
