@@ -13,6 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from journey.models.audit import from_address
+from journey.models.journeys import duration
 from tracker.access import client_address
 
 SIGNED_IN_AT = "ward_signed_in_at"
@@ -93,21 +94,16 @@ class WardSessionMiddleware:
         idle = now - session.get(ACTIVE_AT, 0)
         because = ""
         if now - session[SIGNED_IN_AT] > settings.TRACKER_SESSION_LIMIT.total_seconds():
-            because = f"You were signed out {_hours(settings.TRACKER_SESSION_LIMIT)} after signing in. Sign in again."
+            because = f"You were signed out {duration(settings.TRACKER_SESSION_LIMIT)} after signing in. Sign in again."
         elif idle > settings.TRACKER_IDLE_TIMEOUT.total_seconds() and not _exempt_from_idle(user):
-            minutes = round(settings.TRACKER_IDLE_TIMEOUT.total_seconds() / 60)
-            because = f"You were signed out after {minutes} minutes without activity. Sign in again."
+            idle_limit = duration(settings.TRACKER_IDLE_TIMEOUT)
+            because = f"You were signed out after {idle_limit} without activity. Sign in again."
         if because:
             logout(request)  # ends the server session; request.user is anonymous from here on
             request.session[SIGNED_OUT_BECAUSE] = because
             return
         if not getattr(view, "ward_passive", False) and idle >= ACTIVITY_RESOLUTION:
             session[ACTIVE_AT] = now
-
-
-def _hours(limit: Any) -> str:
-    hours = limit.total_seconds() / 3600
-    return f"{hours:g} hours"
 
 
 class AuditAddressMiddleware:

@@ -32,7 +32,7 @@ def test_a_nurse_is_signed_out_after_15_minutes_without_activity(signed_in, time
     response = signed_in.get(reverse("today"), follow=True)
 
     assert response.redirect_chain[0][0].startswith(reverse("login"))
-    assert "signed out after 15 minutes without activity" in response.content.decode()
+    assert "You were signed out after 15 min without activity. Sign in again." in response.content.decode()
     assert "_auth_user_id" not in signed_in.session
 
 
@@ -65,7 +65,7 @@ def test_activity_keeps_a_session_alive_until_the_12_hour_limit(signed_in, time_
     time_machine.move_to(morning + timedelta(hours=12, minutes=1))
     response = signed_in.get(reverse("today"), follow=True)
 
-    assert "signed out 12 hours after signing in" in response.content.decode()
+    assert "You were signed out 12 h after signing in. Sign in again." in response.content.decode()
 
 
 def test_the_waiting_room_display_has_no_idle_limit_but_keeps_the_12_hours(client, display, time_machine, morning):
