@@ -40,7 +40,7 @@ def main(count: int) -> None:
                 family_name=f"Family{n}",
                 date_of_birth=today.replace(year=1945),
             )
-            journey = Journey.objects.check_in(
+            journey = Journey.objects.book(
                 patient=patient,
                 pathway=pathways[n % len(pathways)],
                 day=today,
@@ -57,7 +57,7 @@ def main(count: int) -> None:
             if target is None:
                 continue
             clock = now - timedelta(minutes=90)
-            journey.start(by=nurse, now=clock)
+            journey.arrive(by=nurse, now=clock)
             while journey.current_visit.stage.code != target:
                 demo.answer_stage(journey, by=nurse, now=clock)
                 clock += timedelta(minutes=20)

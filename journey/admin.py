@@ -25,7 +25,7 @@ from journey.models import (
 
 class StageInline(admin.TabularInline):
     model = StageDefinition
-    fields = ["order", "code", "name", "target_minutes", "target_per_level", "minimum_minutes"]
+    fields = ["order", "code", "name", "target_minutes", "target_per_level", "minimum_minutes", "is_discharge"]
     extra = 0
     show_change_link = True
 
@@ -49,20 +49,34 @@ class ItemInline(admin.StackedInline):
     fieldsets = [
         (None, {"fields": [("order", "code"), "label", "help_text", ("kind", "required", "rule")]}),
         ("Yes / no", {"classes": ["collapse"], "fields": [("required_answer", "flag_answer")]}),
+        ("Red flag", {"classes": ["collapse"], "fields": ["red_flag"]}),
         ("One of a list", {"classes": ["collapse"], "fields": [("choices", "accepted_choices")]}),
         (
             "Numbers",
-            {"classes": ["collapse"], "fields": [("unit", "min_value", "max_value", "flag_above", "complete_min")]},
+            {
+                "classes": ["collapse"],
+                "fields": [("unit", "min_value", "max_value", "flag_above", "complete_min"), "baseline"],
+            },
         ),
     ]
 
 
 @admin.register(StageDefinition)
 class StageDefinitionAdmin(admin.ModelAdmin):
-    list_display = ["name", "pathway", "order", "target_minutes", "minimum_minutes"]
+    list_display = ["name", "pathway", "order", "target_minutes", "minimum_minutes", "is_discharge"]
     list_filter = ["pathway"]
     ordering = ["pathway", "order"]
     inlines = [ItemInline]
+    fieldsets = [
+        (None, {"fields": ["pathway", ("order", "code"), "name", "description"]}),
+        ("Time", {"fields": [("target_minutes", "target_per_level"), "minimum_minutes", "round_minutes"]}),
+        ("Countdown (stages with a minimum)", {"fields": [("countdown_label", "countdown_done")]}),
+        (
+            "Closing the stage",
+            {"fields": [("score_name", "score_minimum"), "blocked_by_red_flag"]},
+        ),
+        ("Discharge", {"fields": [("is_discharge", "prints_discharge_sheet")]}),
+    ]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

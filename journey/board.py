@@ -24,6 +24,7 @@ STATUS_RANK = {
     Journey.Status.SCHEDULED: 6,
     Journey.Status.COMPLETED: 7,
     Journey.Status.CANCELLED: 8,
+    Journey.Status.DID_NOT_ARRIVE: 9,
 }
 
 

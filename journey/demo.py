@@ -202,7 +202,7 @@ def seed_day(now: datetime | None = None) -> int:
             else now - timedelta(minutes=sum(demo.finished) + (demo.in_stage or 0) + (30 if demo.home else 0))
         )
         booked = (arrived or now + timedelta(minutes=demo.booked_in)) - timedelta(minutes=10)
-        journey = Journey.objects.check_in(
+        journey = Journey.objects.book(
             patient=patient,
             pathway=pathways[demo.pathway],
             day=today,
@@ -222,7 +222,7 @@ def seed_day(now: datetime | None = None) -> int:
 
 def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) -> None:
     clock = arrived
-    journey.start(by=nurse, now=clock)
+    journey.arrive(by=nurse, now=clock)
     for minutes in demo.finished:
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=max(minutes - 2, 1)))
         clock += timedelta(minutes=minutes)

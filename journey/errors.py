@@ -1,12 +1,22 @@
 """Refusals of the journey's rules. Each carries a message written for the nurse at the workstation."""
 
+from journey.validators import tidy
+
+# A written reason (an override, a resolution, a round entered in error) is at least a short sentence.
+REASON_MINIMUM = 10
+
 
 class JourneyError(Exception):
-    """A domain rule refused the action; nothing was written."""
+    """A domain rule refused the action; nothing was written.
 
-    def __init__(self, message: str):
+    ``field`` names the detail the refusal is about (``mrn``, ``planned_levels``...), so a form can show
+    the message beside that field instead of guessing from the words.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
     def __str__(self) -> str:
         return self.message
@@ -43,3 +53,15 @@ class StageNotReady(JourneyError):
 
 class NotPermitted(JourneyError):
     """The person's role does not allow this action."""
+
+
+def written_reason(text: str | None, *, what: str, minimum: int = REASON_MINIMUM) -> str:
+    """The reason as it will be kept (one line, single spaces), or a refusal asking for it.
+
+    ``what`` completes "Write ...": "the clinical reason for the override".
+    """
+    reason = tidy(text)
+    if len(reason) < max(minimum, 1):
+        suffix = " (at least a short sentence)" if minimum > 1 else ""
+        raise JourneyError(f"Write {what}{suffix}.")
+    return reason

@@ -65,7 +65,7 @@ def make_pathway(code: str = "vertebroplasty", name: str = "Vertebroplasty") -> 
     make_item(consent, "driver_confirmed", rule=Rule.DRIVER_DETAILS)
     make_item(consent, "follow_up_leaflet", required=False)
     prep = make_stage(pathway, "prep", 20, target=30)
-    make_item(prep, "baseline_systolic", Kind.NUMBER, unit="mmHg", min_value=50, max_value=260)
+    make_item(prep, "baseline_systolic", Kind.NUMBER, unit="mmHg", min_value=50, max_value=260, baseline="systolic")
     positioning = make_stage(pathway, "positioning", 30, target=10, name="Prone positioning")
     make_item(positioning, "safe_prone", Kind.YES_NO, required_answer="yes")
     make_item(positioning, "timeout_levels", Kind.LEVELS, rule=Rule.PLANNED_LEVELS)
@@ -89,6 +89,8 @@ def make_pathway(code: str = "vertebroplasty", name: str = "Vertebroplasty") -> 
         minimum_minutes=120,
         name="Flat recovery",
         round_minutes="15, 30, 45, 60, 90, 120",
+        countdown_label="Flat until",
+        countdown_done="Two hours flat are done",
     )
     make_item(recovery, "lying_flat")
     discharge = make_stage(
@@ -100,6 +102,8 @@ def make_pathway(code: str = "vertebroplasty", name: str = "Vertebroplasty") -> 
         score_name="Discharge score (PADSS)",
         score_minimum=9,
         blocked_by_red_flag=True,
+        is_discharge=True,
+        prints_discharge_sheet=True,
     )
     for measure in PADSS:
         make_item(discharge, f"padss_{measure}", Kind.SCORE, choices="2 = Good\n1 = Fair\n0 = Poor")
@@ -117,7 +121,7 @@ def make_journey(
     driver: tuple[str, str] = ("Dee Driver", "07700 900123"),
     patient: Patient | None = None,
 ) -> Journey:
-    return Journey.objects.check_in(
+    return Journey.objects.book(
         patient=patient or make_patient(),
         pathway=pathway,
         day=day or date(2026, 11, 21),
@@ -134,7 +138,7 @@ def make_journey(
 def walk_to(journey: Journey, stage_code: str, by: Any, *, now: datetime | None = None) -> StageVisit:
     """Start the journey (if booked) and complete stages until ``stage_code`` is current."""
     if journey.status == Journey.Status.SCHEDULED:
-        journey.start(by=by, now=now)
+        journey.arrive(by=by, now=now)
     while journey.current_visit.stage.code != stage_code:
         answer_stage(journey, by=by, now=now)
         record_all_rounds(journey, by, now=now)

@@ -8,15 +8,13 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from journey.levels import LEVELS_HELP, parse_levels
-from journey.models import Answer, ItemDefinition, ObservationRound, Pathway, RedFlagKind, StageVisit
-from journey.validators import clean_phone
+from journey.models import Answer, ItemDefinition, ObservationRound, Pathway, PatientDetails, RedFlagKind, StageVisit
+from journey.validators import check_date_of_birth, clean_mrn, clean_phone
 
 Kind = ItemDefinition.Kind
-OLDEST_AGE_YEARS = 120
 # A browser date picker reads and writes ISO dates, whatever the unit's language shows elsewhere.
 DATE_PICKER = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -82,26 +80,27 @@ class CheckInForm(forms.Form):
             Submit("save", "Book the patient", css_class="btn-lg"),
         )
 
+    # The rules are the domain's (journey/validators.py); the form shows their messages beside the field.
     def clean_mrn(self) -> str:
-        mrn = self.cleaned_data["mrn"].strip().upper()
-        if not mrn.isalnum():
-            raise ValidationError("An MRN has letters and digits only.")
-        return mrn
+        return clean_mrn(self.cleaned_data["mrn"])
 
     def clean_date_of_birth(self) -> date:
-        born = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise ValidationError("The date of birth cannot be in the future.")
-        if today.year - born.year > OLDEST_AGE_YEARS:
-            raise ValidationError("Check the year of birth: that would make the patient over 120.")
-        return born
+        return check_date_of_birth(self.cleaned_data["date_of_birth"], timezone.localdate())
 
     def clean_planned_levels(self) -> list[str]:
         return parse_levels(self.cleaned_data["planned_levels"])
 
     def clean_driver_phone(self) -> str:
         return clean_phone(self.cleaned_data["driver_phone"])
+
+    def patient_details(self) -> PatientDetails:
+        data = self.cleaned_data
+        return PatientDetails(
+            mrn=data["mrn"],
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            date_of_birth=data["date_of_birth"],
+        )
 
 
 def item_field_name(item: ItemDefinition) -> str:

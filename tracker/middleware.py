@@ -13,7 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from journey.models.audit import from_address
-from journey.models.journeys import duration
+from journey.wording import duration
 from tracker.access import client_address
 
 SIGNED_IN_AT = "ward_signed_in_at"

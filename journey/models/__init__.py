@@ -1,18 +1,11 @@
 from journey.models.audit import AuditEntry
-from journey.models.journeys import (
-    Alert,
-    Answer,
-    Condition,
-    Journey,
-    JourneyEvent,
-    Patient,
-    RailStop,
-    StageTimer,
-    StageVisit,
-)
+from journey.models.events import JourneyEvent
+from journey.models.journeys import Alert, Journey, RailStop
 from journey.models.observations import ObservationRound, RoundSlot
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
+from journey.models.patients import Patient, PatientDetails
 from journey.models.red_flags import RedFlag, RedFlagKind
+from journey.models.visits import Answer, Condition, StageTimer, StageVisit
 
 __all__ = [
     "Alert",
@@ -25,6 +18,7 @@ __all__ = [
     "ObservationRound",
     "Pathway",
     "Patient",
+    "PatientDetails",
     "RailStop",
     "RedFlag",
     "RedFlagKind",

@@ -1,8 +1,9 @@
-"""A patient's procedure day: the journey, its stage visits, checklist answers and event log.
+"""A patient's procedure day: the journey and every verb that changes it.
 
 Every change of state goes through a verb on Journey. Each verb runs in one transaction with the
 journey row locked, checks the rules, writes, bumps ``version`` and appends one JourneyEvent; a refused
-verb raises a JourneyError and writes nothing.
+verb raises a JourneyError and writes nothing. The rules that close a stage live with the stage visit
+(``journey/models/visits.py``); the patient's identity with the patient (``patients.py``).
 """
 
 from __future__ import annotations
@@ -30,115 +31,58 @@ from journey.errors import (
     OutOfOrder,
     StageNotReady,
     StaleJourney,
+    written_reason,
 )
-from journey.levels import format_levels, parse_levels
+from journey.levels import parse_levels
 from journey.models.audit import AuditEntry
-from journey.models.observations import ObservationRound, RoundSlot, round_slots
+from journey.models.events import JourneyEvent
+from journey.models.observations import ObservationRound
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
-from journey.models.records import ClinicalRecord, NeverDeletedQuerySet
+from journey.models.patients import Patient, PatientDetails
+from journey.models.records import ClinicalRecord, NeverDeletedQuerySet, alters_data
 from journey.models.red_flags import RedFlag, RedFlagKind
-from journey.validators import clean_phone
+from journey.models.visits import Answer, StageVisit
+from journey.validators import clean_phone, tidy
+from journey.wording import clock, duration, levels_text, person
 
-# The timer turns amber once this share of the stage's target has passed.
-NEAR_TARGET = 0.8
 # Unambiguous when read aloud or from across a waiting room: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 PUBLIC_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 PUBLIC_CODE_LENGTH = 5
-# Prep checklist items whose codes start with this are the baselines recovery compares against.
-BASELINE_PREFIX = "baseline_"
-
-
-def person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "someone"
-
-
-def clock(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%H:%M")
-
-
-def duration(delta: timedelta, *, round_up: bool = False) -> str:
-    """'1 h 12 min'. Time left rounds up, so a countdown never says 0 min while time remains."""
-    seconds = max(delta.total_seconds(), 0)
-    minutes = int(-(-seconds // 60) if round_up else seconds // 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{hours} h {minutes} min"
-    return f"{hours} h" if hours else f"{minutes} min"
-
-
-class PatientManager(models.Manager.from_queryset(NeverDeletedQuerySet)):
-    def find_or_register(self, *, mrn: str, given_name: str, family_name: str, date_of_birth: date, by: Any) -> Patient:
-        """The patient with this MRN, or a new one. Refuses an MRN already held by someone else, since a
-        mistyped MRN must not attach a procedure to the wrong person's record."""
-        mrn = mrn.strip().upper()
-        given_name, family_name = " ".join(given_name.split()), " ".join(family_name.split())
-        patient, created = self.get_or_create(
-            mrn=mrn, defaults={"given_name": given_name, "family_name": family_name, "date_of_birth": date_of_birth}
-        )
-        same_person = (
-            patient.given_name.casefold() == given_name.casefold()
-            and patient.family_name.casefold() == family_name.casefold()
-            and patient.date_of_birth == date_of_birth
-        )
-        if not created and not same_person:
-            raise JourneyError(
-                f"MRN {mrn} belongs to {patient.full_name}, born {patient.date_of_birth:%d %b %Y}. "
-                "Check the MRN and the patient's details."
-            )
-        if created:
-            AuditEntry.objects.record(
-                AuditEntry.Action.REGISTERED,
-                user=by,
-                patient_id=patient.pk,
-                summary=f"Registered {patient.full_name}, MRN {mrn}",
-            )
-        return patient
-
-
-class Patient(ClinicalRecord):
-    mrn = models.CharField("MRN", max_length=20, unique=True, help_text="Medical record number.")
-    given_name = models.CharField(max_length=100)
-    family_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
-
-    objects = PatientManager()
-
-    class Meta:
-        ordering = ["family_name", "given_name"]
-
-    def __str__(self) -> str:
-        return f"{self.full_name} ({self.mrn})"
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
-    @property
-    def initials(self) -> str:
-        return f"{self.given_name[:1]}{self.family_name[:1]}".upper()
-
-    def age_on(self, day: date) -> int:
-        born = self.date_of_birth
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class JourneyQuerySet(NeverDeletedQuerySet):
     def on_day(self, day: date) -> JourneyQuerySet:
         return self.filter(day=day)
 
+    def matching(self, query: str) -> JourneyQuerySet:
+        """Today's search: the exact MRN, or part of the given or family name (case-insensitive)."""
+        # NUL can never match a name or MRN (and PostgreSQL refuses it in a query).
+        query = query.replace("\x00", "").strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(patient__mrn__iexact=query)
+            | Q(patient__family_name__icontains=query)
+            | Q(patient__given_name__icontains=query)
+        )
+
     def for_list(self) -> JourneyQuerySet:
-        """Everything a list of journeys shows, in four queries whatever the count: journeys with patient
-        and pathway; their open stage visit; that visit's observation rounds; their open red flags."""
+        """Everything a list of journeys shows, in six queries whatever the count: journeys with patient
+        and pathway; their open stage visit with its stage; that visit's checklist items, standing answers
+        and observation rounds (the timer's "ready" needs them); their open red flags."""
+        open_visits = (
+            StageVisit.objects.filter(completed_at__isnull=True)
+            .select_related("stage")
+            .prefetch_related(
+                "stage__items",
+                Prefetch("answers", queryset=Answer.objects.filter(is_current=True), to_attr="standing_answers"),
+                "rounds",
+            )
+        )
         return (
             self.select_related("patient", "pathway")
             .prefetch_related(
-                Prefetch(
-                    "visits",
-                    queryset=StageVisit.objects.filter(completed_at__isnull=True)
-                    .select_related("stage")
-                    .prefetch_related("rounds"),
-                    to_attr="open_visits",
-                ),
+                Prefetch("visits", queryset=open_visits, to_attr="open_visits"),
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags"),
             )
             .order_by("scheduled_time", "bay", "pk")
@@ -167,11 +111,12 @@ class JourneyQuerySet(NeverDeletedQuerySet):
         )
 
 
-class JourneyManager(models.Manager.from_queryset(JourneyQuerySet)):
-    def check_in(
+class JourneyManager(models.Manager.from_queryset(JourneyQuerySet)):  # type: ignore[misc]
+    @alters_data
+    def book(
         self,
         *,
-        patient: Patient,
+        patient: Patient | PatientDetails,
         pathway: Pathway,
         day: date,
         scheduled_time: time,
@@ -182,38 +127,46 @@ class JourneyManager(models.Manager.from_queryset(JourneyQuerySet)):
         driver_phone: str = "",
         now: datetime | None = None,
     ) -> Journey:
-        """Book a patient's procedure day; the journey starts when the patient arrives (``start``)."""
+        """Book a patient's procedure day: find (or register) the patient and the journey, in one
+        transaction, so a refused booking leaves no new patient behind. The day starts when the patient
+        arrives (``arrive``). A refusal names the detail it is about (``JourneyError.field``)."""
         now = now or timezone.now()
         try:
             levels = parse_levels(planned_levels)
+        except ValidationError as exc:
+            raise JourneyError(" ".join(exc.messages), field="planned_levels") from exc
+        try:
             phone = clean_phone(driver_phone)
         except ValidationError as exc:
-            raise JourneyError(" ".join(exc.messages)) from exc
+            raise JourneyError(" ".join(exc.messages), field="driver_phone") from exc
         if not pathway.is_active:
-            raise JourneyError(f"The {pathway.name} pathway is no longer offered.")
-        duplicate = JourneyError(f"{patient.full_name} already has a journey on {day:%d %b %Y}.")
-        if self.filter(patient=patient, day=day).exclude(status=Journey.Status.CANCELLED).exists():
-            raise duplicate
-        try:
-            with transaction.atomic():
-                journey = self.create(
-                    patient=patient,
-                    pathway=pathway,
-                    day=day,
-                    scheduled_time=scheduled_time,
-                    bay=bay.strip(),
-                    planned_levels=levels,
-                    driver_name=" ".join(driver_name.split()),
-                    driver_phone=phone,
-                    public_code=self._free_public_code(),
-                    created_by=by,
-                    created_at=now,
-                )
-                summary = f"Booked for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
-                journey._log(JourneyEvent.Kind.CHECKED_IN, by, now, summary)
-        except IntegrityError:
-            # Another workstation booked the same patient and day between the check and the insert.
-            raise duplicate from None
+            raise JourneyError(f"The {pathway.name} pathway is no longer offered.", field="pathway")
+        with transaction.atomic():
+            if isinstance(patient, PatientDetails):
+                patient = Patient.objects.find_or_register(patient, by=by)
+            duplicate = JourneyError(f"{patient.full_name} already has a journey on {day:%d %b %Y}.", field="day")
+            if self.filter(patient=patient, day=day).exclude(status__in=Journey.NOT_HELD).exists():
+                raise duplicate
+            try:
+                with transaction.atomic():
+                    journey = self.create(
+                        patient=patient,
+                        pathway=pathway,
+                        day=day,
+                        scheduled_time=scheduled_time,
+                        bay=bay.strip(),
+                        planned_levels=levels,
+                        driver_name=tidy(driver_name),
+                        driver_phone=phone,
+                        public_code=self._free_public_code(),
+                        created_by=by,
+                        created_at=now,
+                    )
+                    summary = f"Booked for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
+                    journey._log(JourneyEvent.Kind.BOOKED, by, now, summary)
+            except IntegrityError:
+                # Another workstation booked the same patient and day between the check and the insert.
+                raise duplicate from None
         return journey
 
     def _free_public_code(self) -> str:
@@ -223,16 +176,16 @@ class JourneyManager(models.Manager.from_queryset(JourneyQuerySet)):
                 return code
 
 
-def levels_text(levels: list[str]) -> str:
-    return f"level{'s' if len(levels) > 1 else ''} {format_levels(levels)}"
-
-
 class Journey(ClinicalRecord):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Booked"
         IN_PROGRESS = "in_progress", "In progress"
         COMPLETED = "completed", "Gone home"
         CANCELLED = "cancelled", "Cancelled"
+        DID_NOT_ARRIVE = "did_not_arrive", "Did not arrive"
+
+    # Journeys that hold no place: the patient may be booked again that day.
+    NOT_HELD = (Status.CANCELLED, Status.DID_NOT_ARRIVE)
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="journeys")
     pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="journeys")
@@ -258,7 +211,7 @@ class Journey(ClinicalRecord):
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "day"],
-                condition=~Q(status="cancelled"),
+                condition=~Q(status__in=["cancelled", "did_not_arrive"]),
                 name="one_open_journey_per_patient_per_day",
             ),
         ]
@@ -281,7 +234,7 @@ class Journey(ClinicalRecord):
 
     @property
     def is_closed(self) -> bool:
-        return self.status in (self.Status.COMPLETED, self.Status.CANCELLED)
+        return self.status in (self.Status.COMPLETED, self.Status.CANCELLED, self.Status.DID_NOT_ARRIVE)
 
     @property
     def scheduled_at(self) -> datetime:
@@ -297,6 +250,12 @@ class Journey(ClinicalRecord):
             return self.open_flags
         return list(self.red_flags.filter(resolved_at__isnull=True))
 
+    def ready_for_discharge(self, now: datetime) -> bool:
+        """Everything that can be met before discharge is met: the stage before discharge may close (its
+        minimum passed or overridden, every round recorded, its checklist done) and no red flag is open."""
+        visit = self.current_visit
+        return visit is not None and visit.next_is_discharge and visit.timer(now).state == "ready"
+
     def alerts(self, now: datetime) -> list[Alert]:
         """What about this journey needs someone's attention now, most urgent first. Uses only what
         ``for_list`` prefetches, so a list of any length costs no extra query."""
@@ -310,7 +269,7 @@ class Journey(ClinicalRecord):
             if timer.state == "over":
                 alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
             elif timer.state == "ready":
-                alerts.append(Alert("ready", "Ready to move on"))
+                alerts.append(Alert("ready", timer.label))
         if not self.is_closed and not self.has_driver_details:
             alerts.append(Alert("no-driver", "No driver confirmed"))
         return alerts
@@ -326,14 +285,14 @@ class Journey(ClinicalRecord):
         return stops
 
     def baseline(self) -> dict[str, Decimal]:
-        """The prep baselines that recovery compares against, by measure (systolic, heart_rate, ...)."""
-        answers = Answer.objects.filter(
-            visit__journey=self,
-            is_current=True,
-            item__code__startswith=BASELINE_PREFIX,
-            item__kind=ItemDefinition.Kind.NUMBER,
-        ).values_list("item__code", "value")
-        return {code.removeprefix(BASELINE_PREFIX): Decimal(value) for code, value in answers if value is not None}
+        """The prep baselines that recovery compares against, by measure (systolic, heart_rate, ...): the
+        answers to the items whose declared baseline role names the measure."""
+        answers = (
+            Answer.objects.filter(visit__journey=self, is_current=True, item__kind=ItemDefinition.Kind.NUMBER)
+            .exclude(item__baseline="")
+            .values_list("item__baseline", "value")
+        )
+        return {measure: Decimal(value) for measure, value in answers if value is not None}
 
     @property
     def current_visit(self) -> StageVisit | None:
@@ -343,7 +302,8 @@ class Journey(ClinicalRecord):
 
     # --- verbs ---
 
-    def start(self, *, by: Any, now: datetime | None = None, expected_version: int | None = None) -> StageVisit:
+    @alters_data
+    def arrive(self, *, by: Any, now: datetime | None = None, expected_version: int | None = None) -> StageVisit:
         """The patient has arrived: open the pathway's first stage."""
         now = now or timezone.now()
         with self._changing(expected_version) as journey:
@@ -358,6 +318,21 @@ class Journey(ClinicalRecord):
             journey._log(JourneyEvent.Kind.ARRIVED, by, now, f"Arrived; {first.name} started", visit)
         return visit
 
+    @alters_data
+    def mark_did_not_arrive(
+        self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> None:
+        """A booked patient who never came: the day ends without a stage, and the reason is kept."""
+        now = now or timezone.now()
+        reason = written_reason(reason, what="why the patient did not arrive", minimum=1)
+        with self._changing(expected_version) as journey:
+            if journey.status != self.Status.SCHEDULED:
+                raise OutOfOrder(f"{journey.patient.full_name} has already arrived: cancel the procedure instead.")
+            journey.status = self.Status.DID_NOT_ARRIVE
+            journey._save_change("status")
+            journey._log(JourneyEvent.Kind.DID_NOT_ARRIVE, by, now, f"Did not arrive: {reason}")
+
+    @alters_data
     def record_answer(
         self,
         item: ItemDefinition,
@@ -371,6 +346,7 @@ class Journey(ClinicalRecord):
         answers = self.record_answers({item: value}, by=by, now=now, expected_version=expected_version)
         return answers[0] if answers else None
 
+    @alters_data
     def record_answers(
         self,
         values: dict[ItemDefinition, Any],
@@ -431,6 +407,7 @@ class Journey(ClinicalRecord):
             self._raise_red_flag(visit, item.red_flag, flag, by, now)
         return answer
 
+    @alters_data
     def complete_stage(
         self,
         stage: StageDefinition | None = None,
@@ -468,16 +445,15 @@ class Journey(ClinicalRecord):
             journey._log(JourneyEvent.Kind.STAGE_COMPLETED, by, now, summary, visit)
         return next_visit
 
+    @alters_data
     def override_minimum(
         self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
     ) -> None:
         """A clinical lead lets the current stage close before its minimum; the reason is kept."""
         now = now or timezone.now()
-        reason = " ".join((reason or "").split())
         if not by.has_perm("journey.override_minimum"):
             raise NotPermitted("Only a clinical lead can override a minimum time.")
-        if len(reason) < 10:
-            raise JourneyError("Write the clinical reason for the override (at least a short sentence).")
+        reason = written_reason(reason, what="the clinical reason for the override")
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
             if not visit.minimum_minutes:
@@ -497,12 +473,13 @@ class Journey(ClinicalRecord):
                 visit,
             )
 
+    @alters_data
     def update_driver(
         self, *, name: str, phone: str, by: Any, now: datetime | None = None, expected_version: int | None = None
     ) -> None:
         """Record the responsible adult who will drive the patient home."""
         now = now or timezone.now()
-        name = " ".join((name or "").split())
+        name = tidy(name)
         try:
             phone = clean_phone(phone)
         except ValidationError as exc:
@@ -515,6 +492,7 @@ class Journey(ClinicalRecord):
             shown = f"{name}, {phone}" if name or phone else "removed"
             journey._log(JourneyEvent.Kind.DRIVER_UPDATED, by, now, f"Driver: {shown}")
 
+    @alters_data
     def record_round(
         self,
         observations: ObservationRound,
@@ -560,6 +538,7 @@ class Journey(ClinicalRecord):
                 journey._raise_red_flag(visit, kind, detail, by, now, observations)
         return observations
 
+    @alters_data
     def mark_round_entered_in_error(
         self,
         observations: ObservationRound,
@@ -573,9 +552,7 @@ class Journey(ClinicalRecord):
         in the history with the reason, and its slot is open to be recorded again. Red flags it raised
         stay open for a clinician to resolve."""
         now = now or timezone.now()
-        reason = " ".join((reason or "").split())
-        if len(reason) < 10:
-            raise JourneyError("Write why this round is wrong (at least a short sentence).")
+        reason = written_reason(reason, what="why this round is wrong")
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
             mine = visit.rounds.filter(pk=observations.pk).first()
@@ -598,6 +575,7 @@ class Journey(ClinicalRecord):
                 {"round": mine.pk},
             )
 
+    @alters_data
     def raise_red_flag(
         self,
         kind: str,
@@ -613,9 +591,10 @@ class Journey(ClinicalRecord):
             raise JourneyError("Choose which red flag you saw.")
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
-            flag = journey._raise_red_flag(visit, kind, " ".join(detail.split())[:300], by, now)
+            flag = journey._raise_red_flag(visit, kind, tidy(detail)[:300], by, now)
         return flag
 
+    @alters_data
     def record_escalation(
         self,
         flag: RedFlag,
@@ -628,9 +607,7 @@ class Journey(ClinicalRecord):
     ) -> None:
         """Record who was told of a red flag, and when."""
         now = now or timezone.now()
-        told_who = " ".join((told_who or "").split())
-        if not told_who:
-            raise JourneyError("Write who was told (name and role).")
+        told_who = written_reason(told_who, what="who was told (name and role)", minimum=1)
         with self._changing(expected_version) as journey:
             flag = journey._own_flag(flag)
             if told_at > now + timedelta(minutes=1):
@@ -648,16 +625,15 @@ class Journey(ClinicalRecord):
                 flag.visit,
             )
 
+    @alters_data
     def resolve_red_flag(
         self, flag: RedFlag, *, note: str, by: Any, now: datetime | None = None, expected_version: int | None = None
     ) -> None:
         """A clinician closes a red flag with a note; it stays in the history."""
         now = now or timezone.now()
-        note = " ".join((note or "").split())
         if not by.has_perm("journey.resolve_red_flag"):
             raise NotPermitted("Only a clinical lead can resolve a red flag.")
-        if len(note) < 10:
-            raise JourneyError("Write what was found and done (at least a short sentence).")
+        note = written_reason(note, what="what was found and done")
         with self._changing(expected_version) as journey:
             flag = journey._own_flag(flag)
             flag.resolved_at, flag.resolved_by, flag.resolution_note = now, by, note
@@ -671,11 +647,11 @@ class Journey(ClinicalRecord):
                 flag.visit,
             )
 
+    @alters_data
     def cancel(self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None) -> None:
+        """Call the day off, before or after arrival; the reason is kept."""
         now = now or timezone.now()
-        reason = " ".join((reason or "").split())
-        if not reason:
-            raise JourneyError("Write why the procedure is cancelled.")
+        reason = written_reason(reason, what="why the procedure is cancelled", minimum=1)
         with self._changing(expected_version) as journey:
             journey.status = self.Status.CANCELLED
             journey._save_change("status")
@@ -747,12 +723,14 @@ class Journey(ClinicalRecord):
         return event
 
     def _open(self, stage: StageDefinition, by: Any, now: datetime) -> StageVisit:
+        following = stage.next_stage()
         return StageVisit.objects.create(
             journey=self,
             stage=stage,
             stage_name=stage.name,
             target_minutes=stage.target_for(self.planned_levels),
             minimum_minutes=stage.minimum_minutes,
+            next_is_discharge=following is not None and following.is_discharge,
             round_minutes=stage.round_offsets(),
             started_at=now,
             started_by=by,
@@ -825,236 +803,3 @@ class RailStop:
 
 class _Unchanged(Exception):
     """Raised inside ``Journey._changing`` when the requested change is already in place (a repeated post)."""
-
-
-@dataclass(frozen=True)
-class StageTimer:
-    """How long a stage has run against its target; decided by the server, ticked by the browser."""
-
-    started_at: datetime
-    elapsed: timedelta
-    target: timedelta
-    minimum_ends_at: datetime | None
-    # "on-track", "near" (80% of the target), "over"; or "ready" once a minimum stage may close: a patient
-    # past the two hours flat is waiting to go home, which needs action but is no alarm.
-    state: str
-
-    @property
-    def minimum_left(self) -> timedelta | None:
-        if self.minimum_ends_at is None:
-            return None
-        return max(self.minimum_ends_at - (self.started_at + self.elapsed), timedelta(0))
-
-
-class StageVisit(ClinicalRecord):
-    """One stage as this journey lived it. Name, target and minimum are copied when it starts."""
-
-    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="visits")
-    stage = models.ForeignKey(StageDefinition, on_delete=models.PROTECT, related_name="visits")
-    stage_name = models.CharField(max_length=100)
-    target_minutes = models.PositiveIntegerField()
-    minimum_minutes = models.PositiveIntegerField(null=True, blank=True)
-    started_at = models.DateTimeField()
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    minimum_overridden_at = models.DateTimeField(null=True, blank=True)
-    minimum_overridden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    minimum_override_reason = models.TextField(blank=True)
-    round_minutes = models.JSONField(
-        default=list, blank=True, help_text="Minutes after the start at which observation rounds are due."
-    )
-
-    class Meta:
-        ordering = ["journey", "started_at", "pk"]
-        verbose_name = "stage visit"
-        constraints = [
-            models.UniqueConstraint(fields=["journey", "stage"], name="each_stage_visited_once"),
-            # The database itself refuses a journey in two stages at once.
-            models.UniqueConstraint(
-                fields=["journey"], condition=Q(completed_at__isnull=True), name="one_open_stage_per_journey"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.stage_name} ({self.journey})"
-
-    @property
-    def target(self) -> timedelta:
-        return timedelta(minutes=self.target_minutes)
-
-    @property
-    def minimum(self) -> timedelta:
-        return timedelta(minutes=self.minimum_minutes or 0)
-
-    @property
-    def minimum_ends_at(self) -> datetime | None:
-        return self.started_at + self.minimum if self.minimum_minutes else None
-
-    def timer(self, now: datetime | None = None) -> StageTimer:
-        now = now or timezone.now()
-        end = self.completed_at or now
-        elapsed = end - self.started_at
-        ends = self.minimum_ends_at
-        if ends is not None and (end >= ends or self.minimum_overridden_at):
-            state = "ready"
-        elif elapsed > self.target:
-            state = "over"
-        elif elapsed >= self.target * NEAR_TARGET:
-            state = "near"
-        else:
-            state = "on-track"
-        return StageTimer(self.started_at, elapsed, self.target, ends, state)
-
-    def current_answers(self) -> dict[int, Answer]:
-        """The standing answer for each item, keyed by item id (older answers are history)."""
-        return {a.item_id: a for a in self.answers.filter(is_current=True).select_related("answered_by")}
-
-    def round_slots(self, now: datetime | None = None) -> list[RoundSlot]:
-        return round_slots(self.started_at, self.round_minutes, self.standing_rounds(), now or timezone.now())
-
-    def standing_rounds(self) -> list[ObservationRound]:
-        """The rounds that count: all recorded, less those marked entered in error (read from the prefetch)."""
-        return [r for r in self.rounds.all() if not r.is_entered_in_error]
-
-    def rounds_in_error(self) -> list[ObservationRound]:
-        return [r for r in self.rounds.all() if r.is_entered_in_error]
-
-    def extra_rounds(self) -> list[ObservationRound]:
-        """Standing rounds recorded past the schedule (a patient waiting to go home): no slot of their own."""
-        return [r for r in self.standing_rounds() if r.due_at is None]
-
-    def conditions(self, now: datetime, answers: dict[int, Answer] | None = None) -> list[Condition]:
-        """Each thing this stage needs before it may close, met or not, in the ward's words."""
-        answers = self.current_answers() if answers is None else answers
-        items = list(self.stage.items.all())
-        conditions = []
-        for item in items:
-            answer = answers.get(item.pk)
-            problem = item.problem_with(answer.value if answer else None, self.journey)
-            if item.required or problem:
-                conditions.append(Condition(item.label, not problem, problem))
-        stage = self.stage
-        if stage.score_minimum is not None:
-            scored = [answers.get(i.pk) for i in items if i.kind == ItemDefinition.Kind.SCORE]
-            total = sum(a.value for a in scored if a and a.value is not None)
-            complete = all(a and a.value is not None for a in scored)
-            met = complete and total >= stage.score_minimum
-            label = f"{stage.score_name} {stage.score_minimum} or more"
-            so_far = f"{total} so far" if not complete else f"{total}"
-            problem = "" if met else f"{stage.score_name} is {so_far}: {stage.score_minimum} or more is needed."
-            conditions.append(Condition(label, met, problem))
-        if self.round_minutes:
-            slots = self.round_slots(now)
-            missing = [str(slot.number) for slot in slots if slot.done is None]
-            problem = f"Observation round{'s' if len(missing) > 1 else ''} {', '.join(missing)} not yet recorded."
-            conditions.append(Condition(f"All {len(slots)} observation rounds recorded", not missing, problem))
-        if stage.blocked_by_red_flag:
-            flags = self.journey.open_red_flags
-            problem = ""
-            if flags:
-                names = ", ".join(f.get_kind_display() for f in flags)
-                problem = f"Open red flag ({names}): a clinician must resolve it first."
-            conditions.append(Condition("No open red flag", not flags, problem))
-        ends = self.minimum_ends_at
-        if ends:
-            met = now >= ends or bool(self.minimum_overridden_at)
-            problem = (
-                ""
-                if met
-                else f"{self.stage_name} lasts at least {duration(self.minimum)}: it may close at {clock(ends)} "
-                f"({duration(ends - now, round_up=True)} from now)."
-            )
-            conditions.append(Condition(f"{self.stage_name}: {duration(self.minimum)} passed", met, problem))
-        return conditions
-
-    def problems(self, now: datetime) -> list[str]:
-        """Everything that keeps this stage from closing now; empty when it may close."""
-        return [c.problem for c in self.conditions(now) if not c.met]
-
-
-@dataclass(frozen=True)
-class Condition:
-    label: str
-    met: bool
-    problem: str
-
-
-class Answer(ClinicalRecord):
-    """One answer to one checklist item. Changing an answer adds a row; the old one stays as history."""
-
-    visit = models.ForeignKey(StageVisit, on_delete=models.PROTECT, related_name="answers")
-    item = models.ForeignKey(ItemDefinition, on_delete=models.PROTECT, related_name="answers")
-    item_label = models.CharField(max_length=200, help_text="The item's wording when it was answered.")
-    value = models.JSONField(null=True, blank=True)
-    flag = models.CharField(max_length=300, blank=True, help_text="Why this answer needs a second look.")
-    answered_at = models.DateTimeField()
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    is_current = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["answered_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["visit", "item"], condition=Q(is_current=True), name="one_current_answer_per_item"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item_label}: {self.value}"
-
-
-class JourneyEvent(ClinicalRecord):
-    """Append-only history of a journey: who did what, when, and in which stage."""
-
-    class Kind(models.TextChoices):
-        CHECKED_IN = "checked_in", "Booked"
-        ARRIVED = "arrived", "Arrived"
-        ANSWER_RECORDED = "answer", "Checklist answer"
-        STAGE_COMPLETED = "stage_completed", "Stage completed"
-        MINIMUM_OVERRIDDEN = "minimum_overridden", "Minimum overridden"
-        ROUND_RECORDED = "round", "Observation round"
-        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
-        RED_FLAG_RAISED = "red_flag", "Red flag"
-        ESCALATED = "escalated", "Red flag escalated"
-        RED_FLAG_RESOLVED = "red_flag_resolved", "Red flag resolved"
-        DRIVER_UPDATED = "driver", "Driver details"
-        CANCELLED = "cancelled", "Cancelled"
-
-    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    at = models.DateTimeField(db_index=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    visit = models.ForeignKey(StageVisit, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
-    stage_name = models.CharField(max_length=100, blank=True, help_text="The stage the journey was in.")
-    summary = models.TextField()
-    data = models.JSONField(default=dict, blank=True)
-    version = models.PositiveIntegerField(help_text="The journey's version after this change.")
-
-    class Meta:
-        ordering = ["journey", "at", "pk"]
-        verbose_name = "journey event"
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise JourneyError("The journey's history cannot be changed.")
-        super().save(*args, **kwargs)
-
-
-__all__ = [
-    "Alert",
-    "Answer",
-    "Condition",
-    "Journey",
-    "JourneyEvent",
-    "Patient",
-    "StageTimer",
-    "StageVisit",
-]

@@ -6,7 +6,7 @@ starts (see StageVisit), so editing a pathway never rewrites a day that has alre
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from django.db import models
 from journey.errors import InvalidAnswer
 from journey.levels import format_levels, parse_levels
 from journey.models.red_flags import RedFlagKind
+from journey.wording import duration
 
 if TYPE_CHECKING:
     from journey.models.journeys import Journey
@@ -36,6 +37,11 @@ class Pathway(models.Model):
     discharge_instructions = models.TextField(
         blank=True, help_text="Printed on the discharge sheet the patient takes home. One instruction per line."
     )
+    emergency_symptoms = models.TextField(
+        blank=True,
+        help_text="Printed on the discharge sheet under “Go to emergency care at once for”. One symptom per line, "
+        "in the patient's words (e.g. chest pain).",
+    )
     is_active = models.BooleanField(
         "offered at check-in", default=True, help_text="Untick to stop new journeys on this pathway."
     )
@@ -53,6 +59,12 @@ class Pathway(models.Model):
 
     def first_stage(self) -> StageDefinition | None:
         return self.stages.order_by("order").first()
+
+    def instructions(self) -> list[str]:
+        return [line.strip() for line in self.discharge_instructions.splitlines() if line.strip()]
+
+    def emergency_symptom_list(self) -> list[str]:
+        return [line.strip() for line in self.emergency_symptoms.splitlines() if line.strip()]
 
 
 class StageDefinitionManager(models.Manager):
@@ -98,6 +110,29 @@ class StageDefinition(models.Model):
         default=False,
         help_text="Tick for discharge: no patient goes home while a red flag is open.",
     )
+    is_discharge = models.BooleanField(
+        "this stage is the discharge",
+        default=False,
+        help_text="The stage the patient goes home from. The stage before it shows “Ready for discharge” once "
+        "its minimum has passed, every round is recorded and no red flag is open. One per pathway.",
+    )
+    prints_discharge_sheet = models.BooleanField(
+        "offers the discharge sheet",
+        default=False,
+        help_text="Show a button for the printable discharge sheet on this stage's card.",
+    )
+    countdown_label = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Stages with a minimum: the countdown's words before the time, e.g. “Flat until” for recovery. "
+        "Empty: “<stage name> until”.",
+    )
+    countdown_done = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Stages with a minimum: what the countdown says once the minimum has passed, e.g. “Two hours "
+        "flat are done”. Empty: “<minimum> passed”.",
+    )
 
     objects = StageDefinitionManager()
 
@@ -107,6 +142,9 @@ class StageDefinition(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["pathway", "order"], name="stage_order_unique_in_pathway"),
             models.UniqueConstraint(fields=["pathway", "code"], name="stage_code_unique_in_pathway"),
+            models.UniqueConstraint(
+                fields=["pathway"], condition=models.Q(is_discharge=True), name="one_discharge_stage_per_pathway"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,6 +165,12 @@ class StageDefinition(models.Model):
             errors["round_minutes"] = "Write whole minutes in increasing order, separated by commas: 15, 30, 60."
         if self.score_minimum is not None and not self.score_name:
             errors["score_name"] = "Name the score the minimum applies to."
+        if (self.countdown_label or self.countdown_done) and not self.minimum_minutes:
+            errors["countdown_label"] = "Only a stage with a minimum has a countdown."
+        if self.is_discharge and self.pathway_id:
+            other = self.pathway.stages.filter(is_discharge=True).exclude(pk=self.pk).first()
+            if other is not None:
+                errors["is_discharge"] = f"{other.name} is already this pathway's discharge stage."
         if errors:
             raise ValidationError(errors)
 
@@ -135,6 +179,12 @@ class StageDefinition(models.Model):
         if any(m <= 0 for m in minutes) or minutes != sorted(set(minutes)):
             raise ValueError("round minutes must increase")
         return minutes
+
+    def countdown_words(self) -> str:
+        return self.countdown_label or f"{self.name} until"
+
+    def countdown_done_words(self, minimum: timedelta) -> str:
+        return self.countdown_done or f"{duration(minimum)} passed"
 
     def target_for(self, levels: list[str]) -> int:
         return self.target_minutes * max(len(levels), 1) if self.target_per_level else self.target_minutes
@@ -171,6 +221,15 @@ class ItemDefinition(models.Model):
         YES = "yes", "Yes"
         NO = "no", "No"
 
+    class Baseline(models.TextChoices):
+        # The measures recovery's observation rounds compare against (a change of more than 20% is a red flag).
+        NONE = "", "Not a baseline"
+        SYSTOLIC = "systolic", "Systolic blood pressure"
+        DIASTOLIC = "diastolic", "Diastolic blood pressure"
+        HEART_RATE = "heart_rate", "Heart rate"
+        SPO2 = "spo2", "Oxygen saturation"
+        PAIN = "pain", "Pain score"
+
     stage = models.ForeignKey(StageDefinition, on_delete=models.CASCADE, related_name="items")
     order = models.PositiveSmallIntegerField()
     code = models.SlugField(help_text="Short fixed name, e.g. timeout_levels. Other features look items up by it.")
@@ -179,6 +238,15 @@ class ItemDefinition(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     required = models.BooleanField(default=True, help_text="The stage cannot close until this is answered.")
     rule = models.CharField("extra rule", max_length=20, choices=Rule.choices, blank=True, default=Rule.NONE)
+    baseline = models.CharField(
+        "baseline of",
+        max_length=20,
+        choices=Baseline.choices,
+        blank=True,
+        default=Baseline.NONE,
+        help_text="Number items only: the measure this answer is the patient's baseline of; recovery's rounds "
+        "compare against it.",
+    )
     # Yes / no
     required_answer = models.CharField(
         max_length=3,
@@ -269,6 +337,8 @@ class ItemDefinition(models.Model):
             errors["max_value"] = "The highest allowed value must not be below the lowest."
         if self.rule == self.Rule.PLANNED_LEVELS and self.kind not in (self.Kind.LEVELS, self.Kind.LEVEL_NUMBERS):
             errors["rule"] = "Only a levels item can be checked against the planned levels."
+        if self.baseline and self.kind != self.Kind.NUMBER:
+            errors["baseline"] = "Only a number item can be a baseline."
         if errors:
             raise ValidationError(errors)
 

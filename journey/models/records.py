@@ -1,6 +1,7 @@
 """Clinical records are never deleted: a mistake is marked entered in error, with its reason, and kept."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import models
 
@@ -25,3 +26,12 @@ class ClinicalRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise JourneyError(NEVER_DELETED)
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def alters_data(method: Method) -> Method:
+    """Mark a domain verb: a template can never call it by accident (Django's ``alters_data``)."""
+    method.alters_data = True  # type: ignore[attr-defined]
+    return method

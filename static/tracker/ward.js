@@ -18,23 +18,28 @@
     return h ? h + " h" : m + " min";
   }
 
-  const LABELS = { "on-track": "", near: "Near target", over: "Over target", ready: "Ready to move on" };
+  // The server sends the moments a timer's state changes and the words for each state; this only compares
+  // those moments with the corrected clock. It decides nothing the server would not (a lead's override
+  // makes the server send "ready" at once, so the label stays ready).
+  function stateAt(timer, now) {
+    const data = timer.dataset;
+    if (data.readyAt && now >= Date.parse(data.readyAt)) return "ready";
+    if (now > Date.parse(data.overAt)) return "over";
+    if (now >= Date.parse(data.nearAt)) return "near";
+    return "on-track";
+  }
+
+  const LABEL_KEYS = { "on-track": "labelOnTrack", near: "labelNear", over: "labelOver", ready: "labelReady" };
 
   function tick() {
     const now = Date.now() + offsetMs;
     document.querySelectorAll("[data-timer-start]").forEach(function (timer) {
-      const elapsed = now - Date.parse(timer.dataset.timerStart);
-      const target = Number(timer.dataset.targetMs);
-      const ends = timer.dataset.minimumEnds ? Date.parse(timer.dataset.minimumEnds) : null;
-      let state = "on-track";
-      if (ends !== null && now >= ends) state = "ready";
-      else if (elapsed > target) state = "over";
-      else if (elapsed >= target * Number(timer.dataset.near)) state = "near";
-      const badge = timer.querySelector(".timer");
-      badge.className = "timer timer-" + state;
-      timer.querySelector("[data-elapsed]").textContent = duration(elapsed, false);
+      const state = stateAt(timer, now);
+      const clock = timer.querySelector("[data-elapsed]");
+      clock.className = "timer timer-" + state;
+      clock.textContent = duration(now - Date.parse(timer.dataset.timerStart), false) + " of " + clock.dataset.target;
       const label = timer.querySelector("[data-state-label]");
-      if (label) label.textContent = LABELS[state];
+      if (label) label.textContent = timer.dataset[LABEL_KEYS[state]] || "";
     });
     document.querySelectorAll("[data-countdown-to]").forEach(function (el) {
       const left = Date.parse(el.dataset.countdownTo) - now;

@@ -168,4 +168,4 @@ def test_the_countdown_follows_the_server_when_the_workstation_clock_is_an_hour_
     expect(countdown).to_have_text("1 h 12 min left")
     page.clock.run_for(61_000)
     expect(countdown).to_have_text("1 h 11 min left")
-    expect(page.locator("[data-elapsed]")).to_have_text("49 min")
+    expect(page.locator("[data-elapsed]")).to_have_text("49 min of 2 h")

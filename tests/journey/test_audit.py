@@ -27,7 +27,7 @@ def _verify() -> str:
 def test_every_change_to_a_journey_is_in_the_audit_with_who_when_and_the_address(pathway, nurse, morning):
     with from_address("10.20.30.40"):
         journey = make_journey(pathway, nurse)
-        journey.start(by=nurse)
+        journey.arrive(by=nurse)
         answer(journey, "identity", True, by=nurse)
 
     rows = list(AuditEntry.objects.filter(journey_id=journey.pk))

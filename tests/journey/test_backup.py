@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump and the backup A
 def test_backup_then_changes_then_restore_finds_the_data_as_it_was(tmp_path):
     nurse = make_user()
     journey = make_journey(make_pathway(), nurse)
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     answer(journey, "identity", True, by=nurse)
     kept = (journey.version, journey.events.count(), AuditEntry.objects.count())
     target = tmp_path / "tracker.backup"

@@ -60,7 +60,7 @@ def test_the_token_holds_while_nothing_changes_and_moves_with_any_change(pathway
     before = board_token(day, morning)
 
     assert board_token(day, morning + timedelta(seconds=30)) == before
-    journey.start(by=nurse, now=morning)
+    journey.arrive(by=nurse, now=morning)
     after_start = board_token(day, morning)
     assert after_start != before
     make_journey(pathway, nurse)

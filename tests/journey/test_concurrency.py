@@ -60,7 +60,7 @@ def test_two_nurses_completing_the_same_stage_at_once_end_with_one_completion_an
     pathway = make_pathway()
     for trial in range(50):
         journey = make_journey(pathway, nurse)
-        journey.start(by=nurse)
+        journey.arrive(by=nurse)
         answer(journey, "identity", True, by=nurse)
         answer(journey, "driver_confirmed", True, by=nurse)
         consent = journey.current_visit.stage
@@ -86,7 +86,7 @@ def test_twenty_nurses_answering_twenty_items_of_one_journey_at_once_lose_no_ans
     items = [make_item(busy, f"check_{n:02d}") for n in range(20)]
     nurses = [make_user() for _ in items]
     journey = make_journey(pathway, nurses[0])
-    journey.start(by=nurses[0])
+    journey.arrive(by=nurses[0])
     assert journey.current_visit.stage == busy != first
 
     def answering(item, nurse):
@@ -128,7 +128,7 @@ def test_the_same_form_posted_twice_at_once_is_written_once():
 def test_a_retried_checklist_save_writes_the_answer_once():
     nurse = make_user()
     journey = make_journey(make_pathway(), nurse)
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     item = journey.current_visit.stage.items.get(code="identity")
     client = Client()
     client.force_login(nurse)

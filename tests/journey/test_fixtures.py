@@ -80,7 +80,7 @@ def test_the_fracture_age_warning_is_six_months_or_three_for_kyphoplasty(pathway
 def test_a_patient_can_walk_the_shipped_pathway_from_consent_to_home(pathways, nurse, morning, code):
     journey = make_journey(pathways[code], nurse, levels="T12 L1", now=morning)
     now = morning
-    journey.start(by=nurse, now=now)
+    journey.arrive(by=nurse, now=now)
     while journey.status == Journey.Status.IN_PROGRESS:
         answer_stage(journey, by=nurse, now=now)
         now += timedelta(minutes=journey.current_visit.minimum_minutes or 15)

@@ -24,7 +24,7 @@ def test_changing_an_answer_keeps_the_old_one(journey, nurse, other_nurse, morni
 
 
 def test_the_same_answer_posted_twice_is_written_once(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     answer(journey, "identity", True, by=nurse)
     before = footprint(journey)
 
@@ -64,7 +64,7 @@ def test_a_closed_journey_accepts_no_further_change(journey, nurse, ending):
     item = journey.pathway.stages.get(code="discharge").items.get(code="padss_vitals")
 
     for attempt in (
-        lambda: journey.start(by=nurse),
+        lambda: journey.arrive(by=nurse),
         lambda: journey.record_answer(item, "1", by=nurse),
         lambda: journey.complete_stage(by=nurse),
         lambda: journey.update_driver(name="New Driver", phone="07700 900999", by=nurse),
@@ -84,7 +84,7 @@ def test_a_cancellation_needs_a_reason(journey, nurse):
 
 
 def test_an_action_on_a_stale_page_is_refused_with_who_changed_it_and_when(journey, nurse, other_nurse, morning):
-    journey.start(by=nurse, now=morning)
+    journey.arrive(by=nurse, now=morning)
     seen_version = journey.version
     answer(journey, "identity", True, by=other_nurse, now=morning + timedelta(minutes=4))
     before = footprint(journey)
@@ -96,7 +96,7 @@ def test_an_action_on_a_stale_page_is_refused_with_who_changed_it_and_when(journ
 
 def test_every_change_bumps_the_version_and_appends_one_event(journey, nurse, morning):
     steps = [
-        lambda: journey.start(by=nurse, now=morning),
+        lambda: journey.arrive(by=nurse, now=morning),
         lambda: answer(journey, "identity", True, by=nurse, now=morning),
         lambda: journey.update_driver(name="Dee Driver", phone="07700 900999", by=nurse, now=morning),
         lambda: answer(journey, "driver_confirmed", True, by=nurse, now=morning),
@@ -111,7 +111,7 @@ def test_every_change_bumps_the_version_and_appends_one_event(journey, nurse, mo
 
     kinds = list(journey.events.values_list("kind", flat=True))
     assert kinds == [
-        JourneyEvent.Kind.CHECKED_IN,
+        JourneyEvent.Kind.BOOKED,
         JourneyEvent.Kind.ARRIVED,
         JourneyEvent.Kind.ANSWER_RECORDED,
         JourneyEvent.Kind.DRIVER_UPDATED,

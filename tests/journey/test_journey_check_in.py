@@ -17,7 +17,7 @@ def test_check_in_books_the_day_with_levels_in_spinal_order_and_a_public_code(pa
     assert set(journey.public_code) <= set(PUBLIC_CODE_ALPHABET)
     assert journey.current_visit is None
     (event,) = journey.events.all()
-    assert event.kind == JourneyEvent.Kind.CHECKED_IN
+    assert event.kind == JourneyEvent.Kind.BOOKED
     assert event.by == nurse
     assert event.at == morning
     assert "levels T12, L1" in event.summary
@@ -63,7 +63,7 @@ def test_check_in_refuses_a_pathway_the_unit_no_longer_offers(pathway, nurse):
     pathway.save()
 
     with pytest.raises(JourneyError, match="no longer offered"):
-        Journey.objects.check_in(
+        Journey.objects.book(
             patient=make_patient(),
             pathway=pathway,
             day=date(2026, 11, 21),

@@ -69,7 +69,7 @@ def test_an_override_needs_a_written_reason(journey, lead, nurse, morning):
 
 
 def test_a_stage_without_a_minimum_has_nothing_to_override(journey, lead):
-    journey.start(by=lead)
+    journey.arrive(by=lead)
 
     with pytest.raises(JourneyError, match="Consent has no minimum time to override"):
         journey.override_minimum(reason="Nothing to override here", by=lead)
@@ -119,7 +119,7 @@ def test_consent_needs_the_driver_recorded_before_it_closes(pathway, nurse):
     from tests.makers import make_journey
 
     journey = make_journey(pathway, nurse, driver=("", ""))
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     answer(journey, "identity", True, by=nurse)
     answer(journey, "driver_confirmed", True, by=nurse)
 

@@ -11,7 +11,7 @@ from tests.makers import answer, footprint, score_padss, walk_to
 
 
 def test_arrival_opens_the_first_stage_and_snapshots_its_name_target_and_minimum(journey, nurse, morning):
-    visit = journey.start(by=nurse, now=morning)
+    visit = journey.arrive(by=nurse, now=morning)
 
     assert journey.status == Journey.Status.IN_PROGRESS
     assert (visit.stage.code, visit.stage_name, visit.target_minutes) == ("consent", "Consent", 20)
@@ -21,16 +21,16 @@ def test_arrival_opens_the_first_stage_and_snapshots_its_name_target_and_minimum
 
 
 def test_a_journey_can_start_only_once(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     before = footprint(journey)
 
     with pytest.raises(OutOfOrder, match="already started"):
-        journey.start(by=nurse)
+        journey.arrive(by=nurse)
     assert footprint(journey) == before
 
 
 def test_stages_run_in_pathway_order_and_none_is_skipped(journey, nurse, morning):
-    seen = [journey.start(by=nurse, now=morning).stage.code]
+    seen = [journey.arrive(by=nurse, now=morning).stage.code]
     while journey.current_visit.stage.code != "recovery":
         walk_to(journey, journey.current_visit.stage.next_stage().code, nurse, now=morning)
         seen.append(journey.current_visit.stage.code)
@@ -40,7 +40,7 @@ def test_stages_run_in_pathway_order_and_none_is_skipped(journey, nurse, morning
 
 
 def test_completing_a_stage_opens_the_next_at_the_same_moment(journey, nurse, morning):
-    journey.start(by=nurse, now=morning)
+    journey.arrive(by=nurse, now=morning)
     answer(journey, "identity", True, by=nurse)
     answer(journey, "driver_confirmed", True, by=nurse)
     closed_at = morning + timedelta(minutes=18)
@@ -54,7 +54,7 @@ def test_completing_a_stage_opens_the_next_at_the_same_moment(journey, nurse, mo
 
 
 def test_an_answer_to_a_stage_not_yet_reached_is_refused_and_writes_nothing(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     later_item = journey.pathway.stages.get(code="positioning").items.get(code="safe_prone")
     before = footprint(journey)
 
@@ -103,7 +103,7 @@ def test_nothing_can_be_answered_before_the_patient_arrives(journey, nurse):
 
 
 def test_a_stage_closes_only_when_every_required_item_is_answered(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     answer(journey, "identity", True, by=nurse)
     before = footprint(journey)
 
@@ -116,7 +116,7 @@ def test_a_stage_closes_only_when_every_required_item_is_answered(journey, nurse
 
 
 def test_an_optional_item_left_blank_does_not_block_the_stage(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     answer(journey, "identity", True, by=nurse)
     answer(journey, "driver_confirmed", True, by=nurse)
 
@@ -124,7 +124,7 @@ def test_an_optional_item_left_blank_does_not_block_the_stage(journey, nurse):
 
 
 def test_an_unticked_required_tick_counts_as_missing(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     answer(journey, "identity", True, by=nurse)
     answer(journey, "identity", False, by=nurse)
     answer(journey, "driver_confirmed", True, by=nurse)
@@ -186,7 +186,7 @@ def test_a_pathway_without_stages_cannot_start_a_day(journey, nurse):
     journey.pathway.stages.all().delete()
 
     with pytest.raises(JourneyError, match="has no stages"):
-        journey.start(by=nurse)
+        journey.arrive(by=nurse)
     assert journey.status == Journey.Status.SCHEDULED
 
 

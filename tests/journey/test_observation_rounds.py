@@ -7,8 +7,7 @@ import pytest
 
 from journey.demo import answer_stage
 from journey.errors import InvalidAnswer, OutOfOrder, StageNotReady
-from journey.models import ObservationRound, RedFlagKind
-from journey.models.journeys import JourneyEvent
+from journey.models import JourneyEvent, ObservationRound, RedFlagKind
 from tests.makers import answer, footprint, walk_to
 
 
@@ -122,7 +121,7 @@ def test_an_impossible_value_is_refused_and_writes_nothing(recovering, nurse, mo
 
 
 def test_rounds_belong_to_a_stage_that_has_them(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     before = footprint(journey)
 
     with pytest.raises(OutOfOrder, match="Consent has no observation rounds"):

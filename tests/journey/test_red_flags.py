@@ -5,8 +5,7 @@ from datetime import timedelta
 import pytest
 
 from journey.errors import JourneyError, NotPermitted, StageNotReady
-from journey.models import RedFlagKind
-from journey.models.journeys import JourneyEvent
+from journey.models import JourneyEvent, RedFlagKind
 from tests.makers import answer, footprint, make_journey, score_padss, walk_to
 
 
@@ -32,7 +31,7 @@ def test_a_red_flag_seen_at_the_bedside_marks_the_journey_red(journey, nurse, mo
 
 
 def test_an_unknown_red_flag_is_refused(journey, nurse):
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
     before = footprint(journey)
 
     with pytest.raises(JourneyError, match="Choose which red flag"):
@@ -41,7 +40,7 @@ def test_an_unknown_red_flag_is_refused(journey, nurse):
 
 
 def test_the_escalation_records_who_was_told_and_when(journey, nurse, morning):
-    journey.start(by=nurse, now=morning)
+    journey.arrive(by=nurse, now=morning)
     flag = journey.raise_red_flag(RedFlagKind.BREATHLESS, by=nurse, now=morning)
     told = morning + timedelta(minutes=2)
 
@@ -57,7 +56,7 @@ def test_the_escalation_records_who_was_told_and_when(journey, nurse, morning):
     [("", 1, "Write who was told"), ("Dr Lead", 30, "cannot be in the future")],
 )
 def test_an_escalation_without_a_name_or_in_the_future_is_refused(journey, nurse, morning, who, minutes, message):
-    journey.start(by=nurse, now=morning)
+    journey.arrive(by=nurse, now=morning)
     flag = journey.raise_red_flag(RedFlagKind.BREATHLESS, by=nurse, now=morning)
     before = footprint(journey)
 
@@ -69,7 +68,7 @@ def test_an_escalation_without_a_name_or_in_the_future_is_refused(journey, nurse
 
 
 def test_only_a_clinical_lead_resolves_a_red_flag_and_the_note_is_kept(journey, nurse, lead, morning):
-    journey.start(by=nurse, now=morning)
+    journey.arrive(by=nurse, now=morning)
     flag = journey.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse, now=morning)
     before = footprint(journey)
 
@@ -87,9 +86,9 @@ def test_only_a_clinical_lead_resolves_a_red_flag_and_the_note_is_kept(journey, 
 
 def test_a_red_flag_of_another_patient_is_refused(journey, pathway, nurse, lead):
     other = make_journey(pathway, nurse)
-    other.start(by=nurse)
+    other.arrive(by=nurse)
     flag = other.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse)
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
 
     with pytest.raises(JourneyError, match="belongs to another patient"):
         journey.resolve_red_flag(flag, note="Wrong patient's flag here", by=lead)

@@ -87,11 +87,12 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
     client.force_login(coordinator)
 
     # session, user, the user's permissions; the change token; journeys+patient+pathway; open
-    # visits+stage; their rounds; open red flags; the pathways' stages.
-    with django_assert_num_queries(9):
+    # visits+stage; their checklist items and standing answers (the timer's "ready" needs them); their
+    # rounds; open red flags; the pathways' stages.
+    with django_assert_num_queries(11):
         assert client.get(BOARD).status_code == 200
     cache.clear()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         assert client.get(POLL).status_code == 200
 
 
@@ -107,7 +108,7 @@ def test_displays_showing_the_same_board_share_one_render(
         again = client.get(POLL)
     assert journey.patient.initials.encode() in again.content
 
-    journey.start(by=nurse)  # a change moves the token: the next poll renders the new board
+    journey.arrive(by=nurse)  # a change moves the token: the next poll renders the new board
     assert b"Consent" in client.get(POLL).content
 
 
@@ -131,7 +132,7 @@ def test_any_change_to_any_journey_of_the_day_makes_the_poll_render_again(client
     client.force_login(coordinator)
     tag = client.get(POLL)["ETag"]
 
-    journey.start(by=nurse)
+    journey.arrive(by=nurse)
 
     changed = client.get(POLL, headers={"If-None-Match": tag})
     assert changed.status_code == 200

@@ -199,7 +199,7 @@ def test_a_refused_completion_keeps_the_answers_just_saved_and_the_page_can_go_o
     assert "Driver confirmed: not yet answered." in refused.content.decode()
     journey.refresh_from_db()
     assert journey.current_visit.current_answers()[items["identity"]].value is True
-    assert refused.context["checklist"]["version"].value() == journey.version  # the next press is not stale
+    assert refused.context["checklist"].form["version"].value() == journey.version  # the next press is not stale
 
 
 def test_a_double_click_on_complete_closes_the_stage_once(client, journey, nurse):
@@ -234,7 +234,7 @@ def test_a_checklist_with_a_bad_answer_shows_it_beside_the_item_and_saves_none(c
     )
 
     assert response.status_code == 422
-    form = response.context["checklist"]
+    form = response.context["checklist"].form
     assert "“T13” is not a vertebral level" in form.errors[f"item_{items['timeout_levels'].pk}"][0]
     assert 'value="T13"' in response.content.decode()  # what was typed stays on the page
     assert footprint(journey) == before
@@ -265,7 +265,7 @@ def test_a_round_with_an_impossible_value_is_refused_beside_the_field(client, jo
     )
 
     assert response.status_code == 422
-    assert "spo2" in response.context["round_form"].errors
+    assert "spo2" in response.context["round_form"].form.errors
     assert footprint(journey) == before
 
 

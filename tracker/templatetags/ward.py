@@ -3,12 +3,10 @@ from datetime import datetime, timedelta
 from django import template
 
 from journey.levels import format_levels
-from journey.models import Answer, ItemDefinition, Journey, StageTimer
-from journey.models.journeys import duration
+from journey.models import Alert, Answer, ItemDefinition, Journey, StageTimer
+from journey.wording import duration
 
 register = template.Library()
-
-TIMER_LABELS = {"on-track": "On track", "near": "Near target", "over": "Over target", "ready": "Ready to move on"}
 
 
 @register.simple_tag
@@ -28,24 +26,14 @@ def levels(value: list[str]) -> str:
 
 
 @register.filter
-def timer_label(state: str) -> str:
-    return TIMER_LABELS.get(state, "")
-
-
-@register.filter
 def minutes_left(delta: timedelta | None) -> str:
     """Time left on a countdown, rounded up: never '0 min' while time remains."""
     return duration(delta, round_up=True) if delta is not None else ""
 
 
 @register.simple_tag
-def journey_alerts(journey: Journey, now: datetime) -> list:
+def journey_alerts(journey: Journey, now: datetime) -> list[Alert]:
     return journey.alerts(now)
-
-
-@register.filter
-def ms(delta: timedelta) -> int:
-    return int(delta.total_seconds() * 1000)
 
 
 @register.filter

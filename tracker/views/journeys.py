@@ -5,6 +5,7 @@ with the reason beside the form that was used; htmx requests get the page's body
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -16,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
 from journey.models import AuditEntry, Journey, ObservationRound
-from journey.models.journeys import NEAR_TARGET
 from tracker.access import journey_for
 from tracker.forms import (
     ChecklistForm,
@@ -43,82 +43,96 @@ def _audit_view(request: HttpRequest, journey: Journey, what: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Posted:
+    """The action just posted and refused: which form (``name``, and the red flag or round it was about),
+    the form as typed (None to show a fresh one) and why it was refused."""
+
+    name: str
+    target: int | None = None
+    form: forms.Form | None = None
+    refusal: str = ""
+
+
+@dataclass(frozen=True)
+class PageForm:
+    """One action form on the page, with the refusal to show beside it (if it was the one just refused)."""
+
+    form: forms.Form
+    refusal: str = ""
+
+
+class PageForms:
+    """Builds each action form of the journey page: a fresh one at the page's version, or, for the action
+    just refused, the form as the person typed it with the reason beside it."""
+
+    def __init__(self, journey: Journey, posted: Posted | None) -> None:
+        self.version = {"version": journey.version}
+        self.posted = posted
+
+    def get(
+        self, name: str, make: Callable[..., forms.Form], target: int | None = None, initial: dict | None = None
+    ) -> PageForm:
+        posted = self.posted
+        fresh = {**self.version, **(initial or {})}
+        if posted is not None and (posted.name, posted.target) == (name, target):
+            return PageForm(posted.form or make(initial=fresh), posted.refusal)
+        return PageForm(make(initial=fresh))
+
+
 def render_journey(
-    request: HttpRequest,
-    journey: Journey,
-    bound: dict[str, forms.Form] | None = None,
-    *,
-    refusal: str = "",
-    refused: str = "",
-    status: int = 200,
+    request: HttpRequest, journey: Journey, posted: Posted | None = None, *, status: int = 200
 ) -> HttpResponse:
-    """The journey page (or, for htmx, its body). ``bound`` replaces a fresh form by the one just posted;
-    ``refusal`` is shown beside the form named ``refused``."""
+    """The journey page (or, for htmx, its body), with the refused action's form and reason in place."""
     now = timezone.now()
     visit = journey.current_visit
     answers = visit.current_answers() if visit else {}
-    version = {"version": journey.version}
-    fresh: dict[str, Any] = {
-        "start_form": VersionForm(initial=version),
-        "driver_form": DriverForm(initial={**version, "name": journey.driver_name, "phone": journey.driver_phone}),
-        "cancel_form": _cancel_form(initial=version),
-        "red_flag_form": RedFlagForm(initial=version),
-    }
-    if visit:
-        fresh["checklist"] = ChecklistForm(visit, answers, initial=version)
-        fresh["round_form"] = RoundForm(initial=version)
-        fresh["override_form"] = _override_form(initial=version)
-    bound = bound or {}
-    fresh.update(
-        {name: form for name, form in bound.items() if not name.startswith(("escalation_", "resolve_", "error_"))}
-    )
-    told_now = {**version, "told_at": timezone.localtime(now).strftime("%H:%M")}
-    flags = []
-    for flag in journey.red_flags.select_related("raised_by", "resolved_by", "visit").order_by("-raised_at"):
-        escalation, resolve = f"escalation_{flag.pk}", f"resolve_{flag.pk}"
-        flags.append(
-            {
-                "flag": flag,
-                "escalation_name": escalation,
-                "escalation_form": bound.get(escalation) or EscalationForm(initial=told_now),
-                "resolve_name": resolve,
-                "resolve_form": bound.get(resolve) or _resolve_form(initial=version),
-            }
-        )
+    conditions = visit.conditions(now, answers) if visit else []
+    page = PageForms(journey, posted)
+    driver = {"name": journey.driver_name, "phone": journey.driver_phone}
+    told_now = {"told_at": timezone.localtime(now).strftime("%H:%M")}
+    flags = [
+        {
+            "flag": flag,
+            "escalation_form": page.get("escalation", EscalationForm, flag.pk, told_now),
+            "resolve_form": page.get("resolve", _resolve_form, flag.pk),
+        }
+        for flag in journey.red_flags.select_related("raised_by", "resolved_by", "visit").order_by("-raised_at")
+    ]
+    round_errors = [
+        {"round": r, "form": page.get("round_error", _round_error_form, r.pk)}
+        for r in (visit.standing_rounds() if visit else [])
+    ]
     context = {
-        **fresh,
+        "start_form": page.get("start", VersionForm),
+        "driver_form": page.get("driver", DriverForm, initial=driver),
+        "cancel_form": page.get("cancel", _cancel_form),
+        "red_flag_form": page.get("red_flag", RedFlagForm),
         "journey": journey,
         "patient": journey.patient,
         "visit": visit,
         "now": now,
-        "near_target": NEAR_TARGET,
-        "timer": visit.timer(now) if visit else None,
-        "conditions": visit.conditions(now, answers) if visit else [],
+        "timer": visit.timer(now, conditions=conditions) if visit else None,
+        "conditions": conditions,
         "answers": answers,
         "rounds": visit.round_slots(now) if visit else [],
         "extra_rounds": visit.extra_rounds() if visit else [],
-        "round_errors": _round_error_forms(visit, bound, version),
+        "round_errors": round_errors,
+        "round_errors_open": any(entry["form"].refusal for entry in round_errors),
         "rounds_in_error": visit.rounds_in_error() if visit else [],
         "rail": journey.stage_rail(),
         "red_flags": flags,
         "events": journey.events.select_related("by").order_by("-at", "-pk"),
-        "refusal": refusal,
-        "refused": refused,
+        # A refusal no form on the page can show (the journey closed meanwhile) is shown at the top.
+        "page_refusal": posted.refusal if posted and (not posted.name or journey.is_closed) else "",
         "age": journey.patient.age_on(journey.day),
     }
+    if visit:
+        context["checklist"] = page.get("checklist", lambda initial: ChecklistForm(visit, answers, initial=initial))
+        context["round_form"] = page.get("round", RoundForm)
+        context["override_form"] = page.get("override", _override_form)
     template = "tracker/_journey_body.html" if request.htmx else "tracker/journey.html"
     return render(request, template, context, status=status)
-
-
-def _round_error_forms(visit: Any, bound: dict[str, forms.Form], version: dict[str, int]) -> list[dict[str, Any]]:
-    """For each standing round of the open stage, the form that marks it entered in error (the one just
-    posted, when it was refused)."""
-    if visit is None:
-        return []
-    return [
-        {"round": r, "name": f"error_{r.pk}", "form": bound.get(f"error_{r.pk}") or _round_error_form(initial=version)}
-        for r in visit.standing_rounds()
-    ]
 
 
 def _round_error_form(*args: Any, **kwargs: Any) -> NoteForm:
@@ -146,21 +160,22 @@ def _act(
     name: str,
     form: forms.Form,
     action: Callable[[dict[str, Any]], Any],
+    target: int | None = None,
 ) -> HttpResponse:
     """Run ``action`` (a domain verb) with the valid form's data; on refusal, show why beside the form."""
     if not form.is_valid():
-        return render_journey(request, journey, {name: form}, refused=name, status=422)
+        return render_journey(request, journey, Posted(name, target, form), status=422)
     try:
         action(form.cleaned_data)
     except StaleJourney as refusal:
         # Fresh forms: the page re-renders at the newer version, so the next action is not refused again.
-        return render_journey(request, journey, refusal=refusal.message, refused=name, status=409)
+        return render_journey(request, journey, Posted(name, target, None, refusal.message), status=409)
     except JourneyError as refusal:
         if isinstance(refusal, InvalidAnswer) and isinstance(form, ChecklistForm):
             form.add_item_errors(refusal.errors)
         # Answers saved before a refused completion moved the version on: show the page as it now is.
-        bound = {name: form} if journey.version == form.cleaned_data["version"] else {}
-        return render_journey(request, journey, bound, refusal=refusal.message, refused=name, status=422)
+        kept = form if journey.version == form.cleaned_data["version"] else None
+        return render_journey(request, journey, Posted(name, target, kept, refusal.message), status=422)
     if request.htmx:
         return render_journey(request, Journey.objects.for_page().get(pk=journey.pk))
     return redirect(journey)
@@ -171,7 +186,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     form = VersionForm(request.POST)
     return _act(
-        request, journey, "start_form", form, lambda d: journey.start(by=request.user, expected_version=d["version"])
+        request, journey, "start", form, lambda d: journey.arrive(by=request.user, expected_version=d["version"])
     )
 
 
@@ -184,8 +199,7 @@ def save_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     visit = journey.current_visit
     if visit is None:
-        refusal = "There is no open stage to answer."
-        return render_journey(request, journey, refusal=refusal, refused="checklist", status=422)
+        return render_journey(request, journey, Posted("", refusal="There is no open stage to answer."), status=422)
     form = ChecklistForm(visit, visit.current_answers(), request.POST)
 
     def save(data: dict[str, Any]) -> None:
@@ -204,7 +218,7 @@ def record_round(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         journey,
-        "round_form",
+        "round",
         form,
         lambda d: journey.record_round(form.instance, by=request.user, expected_version=d["version"]),
     )
@@ -218,11 +232,12 @@ def round_entered_in_error(request: HttpRequest, pk: int, round_pk: int) -> Http
     return _act(
         request,
         journey,
-        f"error_{observations.pk}",
+        "round_error",
         form,
         lambda d: journey.mark_round_entered_in_error(
             observations, reason=d["note"], by=request.user, expected_version=d["version"]
         ),
+        observations.pk,
     )
 
 
@@ -233,7 +248,7 @@ def raise_red_flag(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         journey,
-        "red_flag_form",
+        "red_flag",
         form,
         lambda d: journey.raise_red_flag(d["kind"], detail=d["detail"], by=request.user, expected_version=d["version"]),
     )
@@ -247,7 +262,7 @@ def record_escalation(request: HttpRequest, pk: int, flag_pk: int) -> HttpRespon
     return _act(
         request,
         journey,
-        f"escalation_{flag.pk}",
+        "escalation",
         form,
         lambda d: journey.record_escalation(
             flag,
@@ -256,6 +271,7 @@ def record_escalation(request: HttpRequest, pk: int, flag_pk: int) -> HttpRespon
             by=request.user,
             expected_version=d["version"],
         ),
+        flag.pk,
     )
 
 
@@ -267,9 +283,10 @@ def resolve_red_flag(request: HttpRequest, pk: int, flag_pk: int) -> HttpRespons
     return _act(
         request,
         journey,
-        f"resolve_{flag.pk}",
+        "resolve",
         form,
         lambda d: journey.resolve_red_flag(flag, note=d["note"], by=request.user, expected_version=d["version"]),
+        flag.pk,
     )
 
 
@@ -280,7 +297,7 @@ def override_minimum(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         journey,
-        "override_form",
+        "override",
         form,
         lambda d: journey.override_minimum(reason=d["note"], by=request.user, expected_version=d["version"]),
     )
@@ -293,7 +310,7 @@ def update_driver(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         journey,
-        "driver_form",
+        "driver",
         form,
         lambda d: journey.update_driver(
             name=d["name"], phone=d["phone"], by=request.user, expected_version=d["version"]
@@ -308,7 +325,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         journey,
-        "cancel_form",
+        "cancel",
         form,
         lambda d: journey.cancel(reason=d["note"], by=request.user, expected_version=d["version"]),
     )
@@ -318,11 +335,11 @@ def discharge_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """One printable A4 page for the patient to take home."""
     journey = journey_for(request, pk, "journey.view_journey")
     _audit_view(request, journey, "Printed the discharge sheet")
-    instructions = [line.strip() for line in journey.pathway.discharge_instructions.splitlines() if line.strip()]
     context = {
         "journey": journey,
         "patient": journey.patient,
-        "instructions": instructions,
+        "instructions": journey.pathway.instructions(),
+        "emergency_symptoms": journey.pathway.emergency_symptom_list(),
         "unit_name": settings.TRACKER_UNIT_NAME,
         "unit_phone": settings.TRACKER_UNIT_PHONE,
         "printed_at": timezone.now(),

@@ -2,15 +2,13 @@
 
 from datetime import date
 
-from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from journey.errors import JourneyError
-from journey.models import Journey, Patient
+from journey.models import Journey
 from tracker.access import requires
 from tracker.forms import CheckInForm
 
@@ -22,15 +20,8 @@ def today(request: HttpRequest) -> HttpResponse:
         day: date = parse_date(request.GET.get("day") or "") or timezone.localdate()
     except ValueError:  # well-formed but impossible, such as 2026-13-45
         day = timezone.localdate()
-    # NUL can never match a name or MRN (and PostgreSQL refuses it in a query).
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    journeys = Journey.objects.on_day(day).for_list()
-    if query:
-        journeys = journeys.filter(
-            Q(patient__mrn__iexact=query)
-            | Q(patient__family_name__icontains=query)
-            | Q(patient__given_name__icontains=query)
-        )
+    query = request.GET.get("q", "").strip()[:100]
+    journeys = Journey.objects.on_day(day).matching(query).for_list()
     context = {"day": day, "is_today": day == timezone.localdate(), "query": query, "journeys": journeys}
     return render(request, "tracker/today.html", {**context, "now": timezone.now()})
 
@@ -43,28 +34,19 @@ def check_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            # One transaction: a refused booking leaves no new patient behind.
-            with transaction.atomic():
-                patient = Patient.objects.find_or_register(
-                    mrn=data["mrn"],
-                    given_name=data["given_name"],
-                    family_name=data["family_name"],
-                    date_of_birth=data["date_of_birth"],
-                    by=request.user,
-                )
-                journey = Journey.objects.check_in(
-                    patient=patient,
-                    pathway=data["pathway"],
-                    day=data["day"],
-                    scheduled_time=data["scheduled_time"],
-                    bay=data["bay"],
-                    planned_levels=data["planned_levels"],
-                    driver_name=data["driver_name"],
-                    driver_phone=data["driver_phone"],
-                    by=request.user,
-                )
+            journey = Journey.objects.book(
+                patient=form.patient_details(),
+                pathway=data["pathway"],
+                day=data["day"],
+                scheduled_time=data["scheduled_time"],
+                bay=data["bay"],
+                planned_levels=data["planned_levels"],
+                driver_name=data["driver_name"],
+                driver_phone=data["driver_phone"],
+                by=request.user,
+            )
         except JourneyError as refusal:
-            form.add_error("mrn" if "MRN" in refusal.message else None, refusal.message)
+            form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
         else:
             return redirect(journey)
     status = 422 if form.is_bound else 200
