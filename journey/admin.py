@@ -92,10 +92,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class VisitInline(admin.TabularInline):
-    model = StageVisit
-    fields = ["stage_name", "started_at", "started_by", "completed_at", "completed_by", "minimum_override_reason"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -103,10 +100,20 @@ class VisitInline(admin.TabularInline):
         return False
 
 
-class EventInline(VisitInline):
+VISIT_FIELDS = ("stage_name", "started_at", "started_by", "completed_at", "completed_by", "minimum_override_reason")
+EVENT_FIELDS = ("at", "by", "stage_name", "summary")
+
+
+class VisitInline(ReadOnlyInline):
+    model = StageVisit
+    fields = VISIT_FIELDS
+    readonly_fields = VISIT_FIELDS
+
+
+class EventInline(ReadOnlyInline):
     model = JourneyEvent
-    fields = ["at", "by", "stage_name", "summary"]
-    readonly_fields = fields
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
 
 
 @admin.register(Journey)

@@ -39,7 +39,7 @@ def from_address(address: str | None) -> Iterator[None]:
         _address.reset(token)
 
 
-class AuditQuerySet(models.QuerySet):
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> Any:
         raise JourneyError("The audit trail cannot be deleted.")
 
@@ -47,7 +47,10 @@ class AuditQuerySet(models.QuerySet):
         raise JourneyError("The audit trail cannot be changed.")
 
 
-class AuditManager(models.Manager.from_queryset(AuditQuerySet)):
+class AuditManager(models.Manager["AuditEntry"]):
+    def get_queryset(self) -> AuditQuerySet:
+        return AuditQuerySet(self.model, using=self._db)
+
     def record(
         self,
         action: str,
