@@ -28,6 +28,7 @@ urlpatterns = [
     path("journeys/<int:pk>/driver/", journeys.update_driver, name="journey-driver"),
     path("journeys/<int:pk>/cancel/", journeys.cancel, name="journey-cancel"),
     path("journeys/<int:pk>/discharge-sheet/", journeys.discharge_sheet, name="journey-discharge-sheet"),
+    path("journeys/<int:pk>/family-card/", journeys.family_card, name="journey-family-card"),
     path("board/", board.board, name="board"),
     path("board/wall/", board.board_wall, name="board-wall"),
     path("board/rows/", board.board_poll, name="board-poll"),

@@ -36,6 +36,7 @@ ACCESS = {
     "check-in": ("GET", frozenset({NURSE, COORDINATOR, LEAD})),
     "journey": ("GET", CLINICAL),
     "journey-discharge-sheet": ("GET", CLINICAL),
+    "journey-family-card": ("GET", CLINICAL),
     "journey-start": ("POST", CARE),
     "journey-checklist": ("POST", CARE),
     "journey-round": ("POST", CARE),
