@@ -36,6 +36,7 @@ urlpatterns = [
     path("board/public/rows/", board.public_poll, name="board-public-poll"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/stay/", auth.stay_signed_in, name="stay-signed-in"),
     path("admin/", admin.site.urls),
     path("health/", errors.health, name="health"),
 ]

@@ -531,14 +531,15 @@ class Journey(ClinicalRecord):
                 who, when = (person(last.by), clock(last.at)) if last else ("someone", "earlier")
                 raise AnswerConflict(
                     f"The driver was changed by {who} at {when} since this page was loaded: it is now "
-                    f"{journey.driver_name or 'no name'}, {journey.driver_phone or 'no phone'}. Check it and save again."
+                    f"{journey.driver_name or 'no name'}, {journey.driver_phone or 'no phone'}. "
+                    "Check it and save again."
                 )
             if (journey.driver_name, journey.driver_phone) == (name, phone):
                 raise _Unchanged
             journey.driver_name, journey.driver_phone = name, phone
             journey._save_change("driver_name", "driver_phone")
-            shown = f"{name}, {phone}" if name or phone else "removed"
-            journey._log(JourneyEvent.Kind.DRIVER_UPDATED, by, now, f"Driver: {shown}")
+            written = f"{name}, {phone}" if name or phone else "removed"
+            journey._log(JourneyEvent.Kind.DRIVER_UPDATED, by, now, f"Driver: {written}")
 
     @alters_data
     def record_round(

@@ -172,7 +172,8 @@ def render_journey(
     if visit:
         checklist = page.get("checklist", lambda **kwargs: ChecklistForm(visit, answers, **kwargs))
         context["checklist"] = checklist
-        if posted and posted.name == "driver" and checklist.form.driver_item is not None:
+        carries_driver = isinstance(checklist.form, ChecklistForm) and checklist.form.driver_item is not None
+        if posted and posted.name == "driver" and carries_driver:
             # The driver is recorded in place on this stage's checklist: no separate driver form to show it by.
             context["page_refusal"] = posted.refusal
         context["missing"] = _missing(conditions, checklist.form)
@@ -267,8 +268,7 @@ def _act(
         # What was typed is kept; the page around it now shows the latest, so the next press (at the newer
         # version) goes through unless it still clashes.
         if "version" in form.fields:
-            form.data = form.data.copy()
-            form.data["version"] = str(journey.version)
+            form.data = {**form.data.dict(), "version": str(journey.version)}  # type: ignore[attr-defined]
         message = f"{refusal.message} The page now shows the latest; what you typed is kept: check it and press again."
         return render_journey(request, journey, Posted(name, target, form, message), status=409)
     except JourneyError as refusal:
