@@ -29,6 +29,12 @@ class VersionField(forms.IntegerField):
         self.error_messages["required"] = self.error_messages["invalid"] = "This page is out of date: reload it."
 
 
+def save_button(form: forms.BaseForm, label: str, css_class: str = "btn-primary") -> Submit:
+    """The form's submit button, with an id of the form's own (several forms share one page)."""
+    css_id = form.auto_id % "save" if isinstance(form.auto_id, str) and "%s" in form.auto_id else None
+    return Submit("save", label, css_class=css_class, css_id=css_id)
+
+
 def crispy_helper(*layout: Any) -> FormHelper:
     """Crispy renders the fields; the template writes the <form> tag (action, htmx attributes, CSRF)."""
     helper = FormHelper()
@@ -313,7 +319,7 @@ class RoundForm(forms.ModelForm):
             "version",
             Row(Column("systolic"), Column("diastolic"), Column("heart_rate"), Column("resp_rate"), Column("spo2")),
             Row(Column("pain", css_class="col-md-2"), Column("legs"), Column("dressing")),
-            Submit("save", "Record this round"),
+            save_button(self, "Record this round"),
         )
 
 
@@ -325,9 +331,7 @@ class RedFlagForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].error_messages["required"] = "Choose which red flag you saw."
-        self.helper = crispy_helper(
-            "version", "kind", "detail", Submit("save", "Raise red flag", css_class="btn-danger")
-        )
+        self.helper = crispy_helper("version", "kind", "detail", save_button(self, "Raise red flag", "btn-danger"))
 
 
 class EscalationForm(forms.Form):
@@ -342,7 +346,7 @@ class EscalationForm(forms.Form):
         self.helper = crispy_helper(
             "version",
             Row(Column("told_who", css_class="col-md-7"), Column("told_at")),
-            Submit("save", "Record escalation", css_class="btn-danger"),
+            save_button(self, "Record escalation", "btn-danger"),
         )
 
     def told_at_moment(self, now: datetime) -> datetime:
@@ -362,7 +366,7 @@ class NoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["note"].label = label
         self.fields["note"].error_messages["required"] = "Write the reason."
-        self.helper = crispy_helper("version", "note", Submit("save", button, css_class=css))
+        self.helper = crispy_helper("version", "note", save_button(self, button, css))
 
 
 class DriverForm(forms.Form):
@@ -375,7 +379,7 @@ class DriverForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper(
-            "version", Row(Column("name"), Column("phone")), Submit("save", "Save driver", css_class="btn-secondary")
+            "version", Row(Column("name"), Column("phone")), save_button(self, "Save driver", "btn-secondary")
         )
 
     def clean_phone(self) -> str:

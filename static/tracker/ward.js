@@ -54,7 +54,7 @@
   // A checklist is saved only by its buttons, so nothing typed is lost to a page update; until then it
   // says so, and leaving the page asks first.
   function markUnsaved(event) {
-    const form = event.target.closest && event.target.closest("form[data-unsaved-warning]");
+    const form = event.target.closest && event.target.closest("form[data-unsaved-warning], #journey-body form");
     if (form) form.classList.add("unsaved");
   }
   document.addEventListener("input", markUnsaved);
@@ -106,9 +106,10 @@
     const bar = document.querySelector(".sticky-actions");
     const field = event.target;
     if (!bar || bar.contains(field) || !field.getBoundingClientRect) return;
-    const barTop = bar.getBoundingClientRect().top;
+    const barBox = bar.getBoundingClientRect();
     const rect = field.getBoundingClientRect();
-    if (rect.bottom > barTop - 8 && rect.top < window.innerHeight) window.scrollBy(0, rect.bottom - barTop + 24);
+    const underBar = rect.bottom > barBox.top - 8 && rect.top < barBox.bottom;
+    if (underBar) window.scrollBy({ top: rect.bottom - barBox.top + 24, behavior: "instant" });
   });
 
   // Saving one form swaps the page body: what was typed into the others (not yet saved) is put back, so
