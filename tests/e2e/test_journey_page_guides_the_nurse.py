@@ -133,7 +133,8 @@ def test_tab_never_lands_on_a_field_hidden_by_the_sticky_bar(ward_page, live_ser
                 const r = el.getBoundingClientRect(), b = bar.getBoundingClientRect();
                 const under = r.bottom > b.top && r.top < b.bottom;
                 const off = r.bottom > window.innerHeight || r.top < 0;
-                return (under || off) ? [(el.id || el.name || el.tagName) + ' ' + JSON.stringify([r.top, r.bottom, b.top, b.bottom, window.scrollY])] : [];
+                const where = JSON.stringify([r.top, r.bottom, b.top, b.bottom]);
+                return (under || off) ? [(el.id || el.name || el.tagName) + ' ' + where] : [];
             }"""
         )
     assert hidden == []
@@ -203,8 +204,10 @@ def test_on_a_page_with_an_open_red_flag_every_label_focuses_its_own_visible_fie
         wrong += page.evaluate(
             """label => {
                 const field = label.control, el = document.activeElement;
-                const visible = field && field.getClientRects().length > 0 && getComputedStyle(field).visibility !== 'hidden';
-                return (field && el === field && visible) ? [] : [label.textContent.trim() + ' -> ' + (el.id || el.tagName)];
+                const visible = field && field.getClientRects().length > 0
+                    && getComputedStyle(field).visibility !== 'hidden';
+                const wrong = label.textContent.trim() + ' -> ' + (el.id || el.tagName);
+                return (field && el === field && visible) ? [] : [wrong];
             }""",
             label.element_handle(),
         )
