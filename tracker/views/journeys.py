@@ -175,7 +175,7 @@ def render_journey(
         carries_driver = isinstance(checklist.form, ChecklistForm) and checklist.form.driver_item is not None
         if posted and posted.name == "driver" and carries_driver:
             # The driver is recorded in place on this stage's checklist: no separate driver form to show it by.
-            context["page_refusal"] = posted.refusal
+            context["page_refusal"], context["page_done"] = posted.refusal, posted.done
         context["missing"] = _missing(conditions, checklist.form)
         context["round_form"] = page.get("round", RoundForm)
         context["override_form"] = page.get("override", _override_form)
@@ -212,7 +212,7 @@ def _pop_done(session: SessionBase, journey: Journey) -> Posted | None:
     return Posted(done["name"], done.get("target"), None, "", done["text"])
 
 
-def _confirmation(journey: Journey, name: str, since: int) -> str:
+def _confirmation(journey: Journey, since: int) -> str:
     """What the action just did, from the events it wrote: "Consent completed 09:12 by Sam Nurse - Prep
     started", or the changes with when and by whom."""
     events = list(journey.events.filter(version__gt=since).select_related("by").order_by("at", "pk"))
@@ -279,8 +279,10 @@ def _act(
         # Answers saved before a refused completion moved the version on: the page as it now is holds them.
         kept = form if journey.version == before or isinstance(refusal, InvalidAnswer) else None
         return render_journey(request, journey, Posted(name, target, kept, refusal.message), status=422)
-    shown_as = "complete" if name == "checklist" and "complete" in request.POST else name
-    done = _confirmation(journey, shown_as, before)
+    # A stage opened or closed (or the day over) is confirmed at the stage's heading, where focus goes.
+    moved_on = name == "start" or journey.is_closed or (name == "checklist" and "complete" in request.POST)
+    shown_as = "complete" if moved_on else name
+    done = _confirmation(journey, before)
     if request.htmx:
         fresh = Journey.objects.for_page().get(pk=journey.pk)
         return render_journey(request, fresh, Posted(shown_as, target, None, "", done))
