@@ -105,7 +105,8 @@
   document.addEventListener("focusin", function (event) {
     const bar = document.querySelector(".sticky-actions");
     const field = event.target;
-    if (!bar || bar.contains(field) || !field.getBoundingClientRect) return;
+    // Keyboard focus only: scrolling under a mouse press would move the target before the click lands.
+    if (!bar || bar.contains(field) || !field.getBoundingClientRect || !field.matches(":focus-visible")) return;
     const barBox = bar.getBoundingClientRect();
     const rect = field.getBoundingClientRect();
     const underBar = rect.bottom > barBox.top - 8 && rect.top < barBox.bottom;
