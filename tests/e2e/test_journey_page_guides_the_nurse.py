@@ -289,3 +289,19 @@ def test_the_family_card_gives_the_code_the_steps_and_the_units_phone(ward_page,
     expect(page.locator(".family-card")).to_contain_text("Step 1 of")
     expect(page.locator(".family-card")).to_contain_text("Call")
     page.screenshot(path="/tmp/h10a/family-card.png")
+
+
+def test_unsaved_input_keeps_the_page_signed_in_and_says_so(ward_page, live_server, sign_in, journey, settings):
+    settings.TRACKER_IDLE_TIMEOUT = timedelta(minutes=3)
+    walk_to(journey, "consent", journey.created_by, now=START)
+    page = ward_page()
+    page.clock.install()
+    open_journey(page, live_server, sign_in, journey)
+    page.get_by_label("Done").nth(0).check()  # typed, not saved
+
+    with page.expect_response(re.compile(r"/accounts/stay/")) as stayed:
+        page.clock.run_for(61_000)
+
+    assert stayed.value.status == 204
+    expect(page.get_by_text("This page has unsaved input, so you are kept signed in")).to_be_visible()
+    expect(page.get_by_label("Done").nth(0)).to_be_checked()
