@@ -40,8 +40,8 @@ from journey.models import (
     RedFlag,
     StageVisit,
 )
-from journey.models.journeys import person
 from journey.models.pathways import by_level
+from journey.wording import person
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -53,6 +53,8 @@ COMMUNICATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-ca
 LOCATION_TYPE = "http://terminology.hl7.org/CodeSystem/location-physical-type"
 PROFILE = "http://hl7.org/fhir/StructureDefinition/"
 
+# The events that end a day before it is done: cancelled, or the patient did not arrive.
+ENDED_EARLY = (JourneyEvent.Kind.CANCELLED, JourneyEvent.Kind.DID_NOT_ARRIVE)
 # The pathway's stage that is the procedure itself, and its item holding the cement volume per level.
 PROCEDURE_STAGE = "injection"
 CEMENT_ITEM = "cement_volume"
@@ -105,7 +107,7 @@ def for_export(journeys: QuerySet[Journey]) -> QuerySet[Journey]:
             ),
             Prefetch(
                 "events",
-                queryset=JourneyEvent.objects.filter(kind=JourneyEvent.Kind.CANCELLED).order_by("at", "pk"),
+                queryset=JourneyEvent.objects.filter(kind__in=ENDED_EARLY).order_by("at", "pk"),
                 to_attr="cancellations",
             ),
         )
@@ -177,8 +179,9 @@ def patient(record: Patient) -> dict:
 
 def encounter_status(journey: Journey) -> str:
     """planned (booked), arrived (on the unit, in the pathway's first stage: the procedure's preparation
-    has not begun), in-progress (any later stage), finished (gone home), cancelled."""
-    if journey.status == Journey.Status.CANCELLED:
+    has not begun), in-progress (any later stage), finished (gone home), cancelled (also a patient who did
+    not arrive: R4's Encounter has no no-show status; Appointment would carry it)."""
+    if journey.status in Journey.NOT_HELD:
         return "cancelled"
     if journey.status == Journey.Status.COMPLETED:
         return "finished"
@@ -306,7 +309,7 @@ def procedure(journey: Journey) -> dict | None:
     if not visits:
         return None
     injection = next((v for v in visits if v.stage.code == PROCEDURE_STAGE), None)
-    cancelled = journey.status == Journey.Status.CANCELLED
+    cancelled = journey.status in Journey.NOT_HELD
     if injection is None:
         status = "not-done" if cancelled else "preparation"
     elif injection.completed_at:
@@ -448,7 +451,7 @@ def checklist(journey: Journey, visit: StageVisit) -> dict:
     authored = max((a.answered_at for a in answers), default=visit.started_at)
     if visit.completed_at:
         status = "completed"
-    elif journey.status == Journey.Status.CANCELLED:
+    elif journey.status in Journey.NOT_HELD:
         status = "stopped"
     else:
         status = "in-progress"
@@ -585,11 +588,11 @@ def _stage_location_id(visit: StageVisit) -> str:
 
 
 def _cancelled_at(journey: Journey) -> datetime | None:
-    if journey.status != Journey.Status.CANCELLED:
+    if journey.status not in Journey.NOT_HELD:
         return None
     events = getattr(journey, "cancellations", None)
     if events is None:
-        events = list(journey.events.filter(kind=JourneyEvent.Kind.CANCELLED).order_by("at", "pk"))
+        events = list(journey.events.filter(kind__in=ENDED_EARLY).order_by("at", "pk"))
     return events[-1].at if events else journey.created_at
 
 

@@ -96,7 +96,7 @@ REQUIRED_BINDINGS: dict[str, list[tuple[str, set[str]]]] = {
                 "searchset",
                 "collection",
             },
-        ),  # fmt: skip
+        ),
         ("entry.search.mode", {"match", "include", "outcome"}),
     ],
     "OperationOutcome": [
@@ -147,7 +147,8 @@ INVARIANTS: dict[str, list[tuple[str, str]]] = {
         ("bdl-5", "entry.all(resource.exists() or request.exists() or response.exists())"),
         (
             "bdl-7",
-            "(type = 'history') or entry.where(fullUrl.exists()).select(fullUrl & resource.meta.versionId).isDistinct()",
+            "(type = 'history') "
+            "or entry.where(fullUrl.exists()).select(fullUrl & resource.meta.versionId).isDistinct()",
         ),
         ("bdl-8", "entry.all(fullUrl.contains('/_history/').not())"),
     ],

@@ -34,14 +34,9 @@ class InterfaceTokenManager(models.Manager):
         name = " ".join((name or "").split())
         if not name:
             raise JourneyError("Name the system that will use this token, e.g. the trust's integration engine.")
-        plain = secrets.token_urlsafe(32)
-        token = self.create(
-            name=name,
-            key_hash=token_hash(plain),
-            key_prefix=plain[:PREFIX_LENGTH],
-            created_at=now or timezone.now(),
-            created_by=by,
-        )
+        token = self.model(name=name, created_at=now or timezone.now(), created_by=by)
+        plain = token.new_key()
+        token.save(force_insert=True)
         return token, plain
 
     def authenticate(self, plain: str | None) -> InterfaceToken | None:
@@ -74,6 +69,14 @@ class InterfaceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…{', revoked' if self.revoked_at else ''})"
+
+    def new_key(self) -> str:
+        """Give this (unsaved) token its secret: returns the plain token, keeps only its hash."""
+        if self.pk is not None:
+            raise JourneyError("A token's secret is set once, when it is created: revoke it and create another.")
+        plain = secrets.token_urlsafe(32)
+        self.key_hash, self.key_prefix = token_hash(plain), plain[:PREFIX_LENGTH]
+        return plain
 
     @property
     def is_live(self) -> bool:
