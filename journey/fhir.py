@@ -574,6 +574,12 @@ def _instant(moment: datetime) -> str:
     return timezone.localtime(moment).replace(microsecond=0).isoformat()
 
 
+def as_fhir_instant(moment: datetime) -> str:
+    """A moment as the export writes it (fhir.resources writes a zero offset as Z)."""
+    text = _instant(moment)
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
