@@ -139,13 +139,26 @@ class AnswerAdmin(ReadOnlyAdmin):
     list_select_related = ["answered_by"]
 
 
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("live", "Live"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in ("live", "revoked"):
+            return queryset.filter(revoked_at__isnull=self.value() == "live")
+        return queryset
+
+
 @admin.register(InterfaceToken)
 class InterfaceTokenAdmin(admin.ModelAdmin):
     """Tokens for the hospital's systems (the read-only FHIR interface). Creating one shows its secret
     once, on the page that follows, and keeps only a hash; a token is revoked, never edited or deleted."""
 
-    list_display = ["name", "key_prefix", "created_at", "created_by", "state", "revoked_at", "revoked_by"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["name", "key_prefix", "state", "created_at", "revoked_at"]
+    list_filter = [TokenStateFilter]
     readonly_fields = ["key_prefix", "created_at", "created_by", "revoked_at", "revoked_by"]
     actions = ["revoke"]
 
