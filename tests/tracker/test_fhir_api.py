@@ -203,6 +203,8 @@ def test_the_unit_admin_revokes_a_token_from_the_list(db, lead):
     token.refresh_from_db()
     assert token.revoked_by == admin
     assert InterfaceToken.objects.authenticate(plain) is None
+    revoked = client.get(reverse("admin:journey_interfacetoken_changelist") + "?state=revoked")
+    assert list(revoked.context["cl"].result_list) == [token]
     assert (
         client.post(reverse("admin:journey_interfacetoken_delete", args=[token.pk]), {"post": "yes"}).status_code == 403
     )
