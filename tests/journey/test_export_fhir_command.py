@@ -71,3 +71,16 @@ def test_a_failed_check_writes_nothing(day, tmp_path, monkeypatch):
 def test_a_day_that_is_not_a_date_is_refused(db, tmp_path):
     with pytest.raises(CommandError, match="must be a date such as 2026-11-21"):
         _export("--day", "21/11/2026", "--out", str(tmp_path / "x.ndjson"))
+
+
+def test_the_demo_day_with_the_shipped_pathways_exports_and_passes_every_check(db, morning, tmp_path):
+    # The shipped pathways hold every kind of checklist item (choice, text, time, score, per-level numbers).
+    call_command("seed_demo", verbosity=0)
+    out = tmp_path / "demo.ndjson"
+
+    _export("--day", morning.date().isoformat(), "--out", str(out), "--check")
+
+    resources = [json.loads(line) for line in out.read_text().splitlines()]
+    kinds = {r["resourceType"] for r in resources}
+    assert {"Encounter", "Procedure", "Observation", "Flag", "Communication", "QuestionnaireResponse"} <= kinds
+    assert fhir_checks.check_export(resources) == []

@@ -46,15 +46,7 @@ class Command(BaseCommand):
                 for problem in problems:
                     self.stderr.write(problem)
                 raise CommandError(f"{len(problems)} problem(s) in the export of {day}: nothing was written.")
-        lines = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in resources)
-        if options["out"] == "-":
-            self.stdout.write(lines, ending="")
-        else:
-            out = Path(options["out"])
-            # Whole or not at all: a reader polling the folder never picks up half a file.
-            partial = out.with_name(f".{out.name}.partial")
-            partial.write_text(lines, encoding="utf-8")
-            os.replace(partial, out)
+        # Audited before the records leave: a write that fails afterwards over-reports, never hides, a read.
         for journey in journeys:
             AuditEntry.objects.record(
                 AuditEntry.Action.VIEWED,
@@ -64,5 +56,14 @@ class Command(BaseCommand):
                 patient_id=journey.patient_id,
                 summary=f"Exported as FHIR for {day:%d %b %Y}",
             )
+        lines = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in resources)
+        if options["out"] == "-":
+            self.stdout.write(lines, ending="")
+        else:
+            out = Path(options["out"])
+            # Whole or not at all: a reader polling the folder never picks up half a file.
+            partial = out.with_name(f".{out.name}.partial")
+            partial.write_text(lines, encoding="utf-8")
+            os.replace(partial, out)
         checked = ", checked" if options["check"] else ""
         self.stderr.write(f"{len(resources)} resources from {len(journeys)} journeys of {day}{checked}.")
