@@ -174,7 +174,7 @@ class InterfaceTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: InterfaceToken, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = request.user  # type: ignore[assignment]  # the admin is signed in
             # Kept on the request for the page that follows, and nowhere else.
             request.new_interface_token = obj.new_key()  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)

@@ -351,7 +351,7 @@ def round_observations(journey: Journey, observations: ObservationRound) -> list
         "performer": [{"display": person(observations.recorded_by)}],
     }
     vital = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs", "display": "Vital Signs"}]}]
-    found = [
+    found: list[dict[str, Any]] = [
         {
             "resourceType": "Observation",
             "id": f"{base}-bp",
@@ -421,6 +421,8 @@ def red_flag(journey: Journey, flag: RedFlag) -> dict:
 
 def escalation(journey: Journey, flag: RedFlag) -> dict:
     """Who was told of a red flag and when: a Communication about the Flag (Flag has no element for it)."""
+    if flag.told_at is None:
+        raise ValueError("Only an escalated red flag has a Communication.")
     return as_fhir(
         {
             "resourceType": "Communication",
@@ -473,7 +475,8 @@ def checklist(journey: Journey, visit: StageVisit) -> dict:
 
 
 def _checklist_item(answer: Answer) -> dict:
-    item, value = answer.item, answer.value
+    item = answer.item
+    value: Any = answer.value  # never None here: checklist() leaves unanswered items out
     kind = ItemDefinition.Kind
     entry: dict[str, Any] = {"linkId": item.code, "text": answer.item_label}
     if item.kind in (kind.TICK, kind.YES_NO):

@@ -19,10 +19,14 @@ def walk(journey: Journey, nurse: Any, *, start: datetime, until: str | None = N
     clock = start
     if journey.status == Journey.Status.SCHEDULED:
         journey.arrive(by=nurse, now=clock)
-    while journey.status == Journey.Status.IN_PROGRESS and journey.current_visit.stage.code != until:
+    while journey.status == Journey.Status.IN_PROGRESS:
+        visit = journey.current_visit
+        assert visit is not None
+        if visit.stage.code == until:
+            break
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=1))
         record_all_rounds(journey, nurse, now=clock + timedelta(minutes=2))
-        if journey.current_visit.minimum_minutes:
+        if visit.minimum_minutes:
             override(journey, now=clock + timedelta(minutes=3))
         clock += timedelta(minutes=STAGE_MINUTES)
         journey.complete_stage(by=nurse, now=clock)

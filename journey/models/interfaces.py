@@ -28,7 +28,7 @@ def token_hash(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
-class InterfaceTokenManager(models.Manager):
+class InterfaceTokenManager(models.Manager["InterfaceToken"]):
     def issue(self, *, name: str, by: Any, now: datetime | None = None) -> tuple[InterfaceToken, str]:
         """A new token for the system ``name``: the row, and the plain token to hand over once."""
         name = " ".join((name or "").split())
