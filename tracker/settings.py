@@ -14,6 +14,11 @@ TRACKER_IDLE_MINUTES  sign-out after this long without activity (default 15).
 TRACKER_SESSION_HOURS sign-out this long after signing in, whatever the activity (default 12).
 TRACKER_FHIR_MRN_SYSTEM  the hospital's MRN namespace in exported FHIR (Patient.identifier.system).
 TRACKER_FHIR_CODE_BASE   base URL of the unit's own FHIR code systems (stages, levels, red flags).
+TRACKER_AUDIT_KEY     the audit chain's HMAC key; required to serve unless DJANGO_DEBUG=1 (never in the database).
+TRACKER_AUDIT_OLD_KEYS  comma-separated earlier audit keys, so rows written under a rotated key still verify.
+TRACKER_AUDIT_HEAD    where each new head of the audit chain (seq:hash) is published as it is written: a file
+                      path (appended to), "syslog" (the local /dev/log), "syslog://host:port" (UDP), or "off".
+                      Default: audit-head.log in the project directory (git ignores it).
 """
 
 import os
@@ -42,6 +47,20 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (
     "django-insecure-development-only-key-never-use-in-production" if DEBUG else ""
 )
 MISSING_SECRET_KEY = "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development)."
+
+# The audit chain's rows are HMAC-SHA256 under this key: someone who can write the database but does not
+# hold the key cannot write a row that verifies. Like the secret key: from the environment, a fixed
+# development key only when debugging, and tracker/wsgi.py refuses to serve without one.
+TRACKER_AUDIT_KEY = os.environ.get("TRACKER_AUDIT_KEY", "") or (
+    "development-only-audit-key-never-use-in-production" if DEBUG else ""
+)
+# Keys used before the last rotation: older rows name their key's id and are verified with it.
+TRACKER_AUDIT_OLD_KEYS = [k.strip() for k in os.environ.get("TRACKER_AUDIT_OLD_KEYS", "").split(",") if k.strip()]
+MISSING_AUDIT_KEY = (
+    "Set TRACKER_AUDIT_KEY (python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+    "or DJANGO_DEBUG=1 for local development."
+)
+TRACKER_AUDIT_HEAD = os.environ.get("TRACKER_AUDIT_HEAD", str(BASE_DIR / "audit-head.log"))
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
@@ -236,6 +255,9 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is one line with who, where and which permission; real errors keep their traceback.
+    "filters": {"one_line_refusals": {"()": "tracker.log_filters.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
