@@ -1,11 +1,18 @@
 from datetime import timedelta
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
 from journey import roles
 from journey.models import Journey
+
+
+@pytest.fixture(autouse=True)
+def development(settings):
+    """seed_demo runs in development only (tests/tracker/test_demo_accounts.py: refused otherwise)."""
+    settings.DEBUG = True
 
 
 def test_the_demo_day_brings_staff_for_every_role_and_a_morning_in_every_stage(db, morning):

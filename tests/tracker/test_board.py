@@ -156,8 +156,10 @@ def test_the_wall_mode_has_no_navigation(client, db, coordinator):
 
 
 @pytest.fixture
-def demo_day(db, morning):
+def demo_day(db, morning, settings):
+    settings.DEBUG = True  # seed_demo runs in development only
     call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
     return list(Patient.objects.all())
 
 
