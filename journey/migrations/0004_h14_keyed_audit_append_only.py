@@ -69,7 +69,7 @@ def mark_demo_accounts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("journey", "0002_audit_trail_and_records_never_deleted"),
+        ("journey", "0003_pathway_facts_named_by_the_domain"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

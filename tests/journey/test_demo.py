@@ -19,13 +19,15 @@ def test_the_demo_day_brings_staff_for_every_role_and_a_morning_in_every_stage(d
     call_command("seed_demo", verbosity=0)
 
     users = {u.username: u for u in get_user_model().objects.all()}
-    assert {name: u.groups.get().name for name, u in users.items()} == {
+    assert {name: u.groups.exclude(name=roles.DEMO_ACCOUNT).get().name for name, u in users.items()} == {
         "nurse": roles.NURSE,
         "coordinator": roles.COORDINATOR,
         "lead": roles.CLINICAL_LEAD,
         "admin": roles.UNIT_ADMIN,
         "display": roles.DISPLAY,
     }
+    # Every demo account carries the marker that keeps it out of production (tracker/auth.py).
+    assert all(u.groups.filter(name=roles.DEMO_ACCOUNT).exists() for u in users.values())
     assert users["admin"].is_staff
     assert users["nurse"].check_password("ward-demo-2026")
 

@@ -117,3 +117,13 @@ def test_make_serve_creates_no_account():
     assert "seed_demo" not in recipe
     assert "createsuperuser" not in recipe
     assert "DJANGO_DEBUG=0" in recipe
+
+
+def test_the_accounts_seed_demo_makes_cannot_sign_in_once_debug_is_off(client, db, settings, morning):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
+
+    for username in ("admin", "nurse", "coordinator", "lead", "display"):
+        client.post(reverse("login"), {"username": username, "password": "ward-demo-2026"})
+        assert "_auth_user_id" not in client.session, username
