@@ -98,6 +98,15 @@ class AuditManager(models.Manager["AuditEntry"]):
         """Append one row to the chain. Inside a verb's transaction, the row commits (or not) with it.
 
         ``username`` names who acted when no person did: the interface token a system read through."""
+        subject = Subject(summary=summary, journey_id=journey_id, patient_id=patient_id, data=data)
+        return self.record_many(action, user=user, subjects=[subject], at=at, username=username)[0]
+
+    def record_many(
+        self, action: str, *, user: Any, subjects: list[Subject], at: datetime | None = None, username: str = ""
+    ) -> list[AuditEntry]:
+        """Append one row per subject (e.g. each patient on an admin list), in one insert."""
+        if not subjects:
+            return []
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Held to the end of the transaction: appends queue here instead of forking the chain.
@@ -108,27 +117,36 @@ class AuditManager(models.Manager["AuditEntry"]):
             last = self.order_by("-seq").values_list("seq", "hash").first()
             seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
             authenticated = user is not None and user.is_authenticated
-            entry = self.model(
-                seq=seq,
-                at=at or timezone.now(),
-                user=user if authenticated else None,
-                username=user.get_username() if authenticated else username,
-                address=_address.get(),
-                action=action,
-                journey_id=journey_id,
-                patient_id=patient_id,
-                summary=summary,
-                # Stored exactly as it will read back, so the hash can be recomputed from the row.
-                data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-                previous_hash=previous,
-                key_id=kid,
-            )
-            entry.hash = entry.compute_hash(key)
-            entry.save(force_insert=True)
-            # Published once the row is committed (a row rolled back was never the head). A failure to
+            at = at or timezone.now()
+            entries = []
+            for subject in subjects:
+                entry = self.model(
+                    seq=seq,
+                    at=at,
+                    user=user if authenticated else None,
+                    username=user.get_username() if authenticated else username,
+                    address=_address.get(),
+                    action=action,
+                    journey_id=subject.journey_id,
+                    patient_id=subject.patient_id,
+                    summary=subject.summary,
+                    # Stored exactly as it will read back, so the hash can be recomputed from the row.
+                    data=json.loads(json.dumps(subject.data or {}, cls=DjangoJSONEncoder)),
+                    previous_hash=previous,
+                    key_id=kid,
+                )
+                entry.hash = entry.compute_hash(key)
+                entries.append(entry)
+                seq, previous = seq + 1, entry.hash
+            if len(entries) == 1:
+                entries[0].save(force_insert=True)
+            else:
+                self.bulk_create(entries)
+            head = entries[-1]
+            # Published once the rows are committed (a row rolled back was never the head). A failure to
             # publish is logged, never undoes the ward's change.
-            transaction.on_commit(lambda: audit_head.publish(entry.seq, entry.hash), robust=True)
-        return entry
+            transaction.on_commit(lambda: audit_head.publish(head.seq, head.hash), robust=True)
+        return entries
 
     def verify(self, published: dict[int, str] | None = None) -> ChainCheck:
         """Walk the chain from the start; the first row whose link, key or content does not add up.
@@ -174,6 +192,16 @@ class AuditManager(models.Manager["AuditEntry"]):
                 f"entries {expected_seq} to {last} were published when written but are gone: the tail was cut off",
             )
         return ChainCheck(count, expected_seq - 1, previous, None, "", plain)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What one audit row is about: the summary, and the journey and patient it concerns."""
+
+    summary: str
+    journey_id: int | None = None
+    patient_id: int | None = None
+    data: dict | None = None
 
 
 @dataclass(frozen=True)
