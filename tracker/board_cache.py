@@ -15,9 +15,9 @@ rendered in full: nothing depends on a row being found.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache as once
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.template.loader import get_template
@@ -34,9 +34,9 @@ ROW_TEMPLATES = (ROW_TEMPLATE, "tracker/_timer.html")
 ROW_SECONDS = 150
 
 
-@dataclass(frozen=True)
-class CachedRow:
-    """A rendered row and what the board needs to order, filter and count it without the journey."""
+class CachedRow(NamedTuple):
+    """A rendered row and what the board needs to order, filter and count it without the journey.
+    Kept in the cache as a plain tuple: a thousand of them are read back per board."""
 
     journey_id: int
     html: SafeString
@@ -56,24 +56,29 @@ def template_version() -> str:
 
 
 def row_key(journey_id: int, version: int, now: datetime) -> str:
-    return f"board-row:{template_version()}:{now:%Y%m%d%H%M}:{journey_id}:{version}"
+    return f"{_prefix(now)}{journey_id}:{version}"
+
+
+def _prefix(now: datetime) -> str:
+    return f"board-row:{template_version()}:{now:%Y%m%d%H%M}:"
 
 
 def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow]:
     """Every journey of the day as a rendered row, most urgent first: from the cache where the journey
     has not changed this minute, rendered (and cached) where it has. ``fresh`` renders every row."""
-    versions = dict(Journey.objects.on_day(day).values_list("pk", "version"))
-    keys = {pk: row_key(pk, version, now) for pk, version in versions.items()}
-    found: dict[str, CachedRow] = {} if fresh else cache.get_many(list(keys.values()))
+    prefix = _prefix(now)
+    versions = Journey.objects.on_day(day).values_list("pk", "version")
+    keys = {pk: f"{prefix}{pk}:{version}" for pk, version in versions}
+    found: dict[str, tuple] = {} if fresh else cache.get_many(list(keys.values()))
     missing = [pk for pk, key in keys.items() if key not in found]
     if missing:
         journeys = Journey.objects.on_board(day)
         if len(missing) < len(keys):
             journeys = journeys.filter(pk__in=missing)
         rendered = _render(board_rows(list(journeys), now))
-        cache.set_many({row_key(r.journey_id, v, now): r for r, v in rendered}, ROW_SECONDS)
+        cache.set_many({f"{prefix}{r.journey_id}:{v}": tuple(r) for r, v in rendered}, ROW_SECONDS)
         found.update({keys[r.journey_id]: r for r, _ in rendered if r.journey_id in keys})
-    rows = [found[key] for key in keys.values() if key in found]
+    rows = [CachedRow._make(found[key]) for key in keys.values() if key in found]
     return sorted(rows, key=lambda r: (r.rank, r.order))
 
 

@@ -16,6 +16,7 @@ TRACKER_FHIR_MRN_SYSTEM  the hospital's MRN namespace in exported FHIR (Patient.
 TRACKER_FHIR_CODE_BASE   base URL of the unit's own FHIR code systems (stages, levels, red flags).
 TRACKER_AUDIT_KEY     the audit chain's HMAC key; required to serve unless DJANGO_DEBUG=1 (never in the database).
 TRACKER_AUDIT_OLD_KEYS  comma-separated earlier audit keys, so rows written under a rotated key still verify.
+TRACKER_CACHE         the board's render cache: empty (local memory per process), "db", or redis://host:port/db.
 TRACKER_AUDIT_HEAD    where each new head of the audit chain (seq:hash) is published as it is written: a file
                       path (appended to), "syslog" (the local /dev/log), "syslog://host:port" (UDP), or "off".
                       Default: audit-head.log in the project directory (git ignores it).
@@ -213,9 +214,27 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 TRACKER_PROXY_COUNT = int(os.environ.get("TRACKER_PROXY_COUNT", "0"))
 
-# Only the board's shared render lives here: a copy each app server makes for itself, never state
-# another server needs (sessions, lockouts and the audit chain are all in the database).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Only the board's renders live here (each row, and the whole board per change token): copies an app
+# server can always make again, never state another server needs (sessions, lockouts and the audit
+# chain are all in the database). Local memory per process by default; TRACKER_CACHE shares one cache
+# between app servers: "db" (the database's cache table: `manage.py createcachetable` once) or a Redis
+# URL (redis://host:6379/0, with the redis package installed). Without any, the board renders in full.
+# Room for a day's rows several minutes over (locmem's default of 300 entries would cull a big day).
+_cache = os.environ.get("TRACKER_CACHE", "").strip()
+if _cache == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+elif _cache.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
+    }
 
 # --- HTTPS and headers ---
 HTTPS = env_flag("DJANGO_HTTPS", default=not DEBUG)

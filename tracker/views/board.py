@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import condition
 
 from journey.board import board_rows, board_token
@@ -50,6 +51,8 @@ def _board(request: WardRequest, *, fresh: bool = False) -> dict[str, Any]:
     counts = Counter(row.stage_code for row in everyone)
     return {
         "rows": rows,
+        # Joined here, not looped in the template: a thousand rows cost a thousand template lookups.
+        "rows_joined": mark_safe("".join(row.html for row in rows)),
         "counts": [(name, counts[code]) for code, name in stages],
         "stages": stages,
         "bays": sorted({row.bay for row in everyone if row.bay}, key=_bay_order),
