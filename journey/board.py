@@ -71,7 +71,8 @@ def expected_home(
         return None
     timer = timer or visit.timer(now)
     left_here = max(timer.target - timer.elapsed, timer.minimum_left or timedelta(0), timedelta(0))
-    later = [s for s in stages if s.order > visit.stage.order]
+    here = visit.stage.order
+    later = [s for s in stages if s.order > here]
     return now + left_here + sum((timedelta(minutes=s.target_for(journey.planned_levels)) for s in later), timedelta())
 
 

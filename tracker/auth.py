@@ -1,13 +1,12 @@
-"""Authentication backend: Django's, reading a user's permissions in one plain query instead of two,
-and refusing demo accounts outside development.
-
-Every page checks a permission, and the board's poll runs every 10 seconds on every display: building
-Django's two permission queries cost more than the rest of an unchanged poll together. The result is
-checked against Django's own ModelBackend in tests/tracker/test_auth_backend.py.
+"""Authentication backend: Django's own ModelBackend, refusing demo accounts outside development.
 
 Demo accounts (seed_demo's, whose password the README publishes) carry the marker group
 ``roles.DEMO_ACCOUNT``. With DEBUG off they can neither sign in nor keep a session they already had:
 ``user_can_authenticate`` refuses them at sign-in and on every request (``get_user``).
+
+Permissions are Django's, read in its two queries. A raw-SQL reader that did it in one query was
+measured against it once the board's rows were cached (README, Benchmark): an unchanged poll cost the
+same either way, so the plain one stays.
 """
 
 from typing import Any
@@ -15,32 +14,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 
 from journey.roles import DEMO_ACCOUNT
-
-_PERMISSION = Permission._meta.db_table
-_CONTENT_TYPE = ContentType._meta.db_table
-_USER_PERMISSIONS = Permission.user_set.through._meta.db_table
-_GROUP_PERMISSIONS = Group.permissions.through._meta.db_table
-_USER_GROUPS = Group.user_set.through._meta.db_table
-
-PERMISSIONS_SQL = f"""
-    SELECT ct.app_label, p.codename
-    FROM {_PERMISSION} p JOIN {_CONTENT_TYPE} ct ON ct.id = p.content_type_id
-    WHERE p.id IN (
-        SELECT permission_id FROM {_USER_PERMISSIONS} WHERE user_id = %s
-        UNION
-        SELECT gp.permission_id FROM {_GROUP_PERMISSIONS} gp
-        JOIN {_USER_GROUPS} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s
-    )
-"""
-ALL_PERMISSIONS_SQL = (
-    f"SELECT ct.app_label, p.codename FROM {_PERMISSION} p JOIN {_CONTENT_TYPE} ct ON ct.id = p.content_type_id"
-)
 
 
 def _is_demo_account() -> Exists:
@@ -64,15 +41,3 @@ class WardBackend(ModelBackend):
         users = get_user_model()._default_manager.annotate(is_demo_account=_is_demo_account())
         user = users.filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
-
-    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
-        if not hasattr(user_obj, "_perm_cache"):
-            with connection.cursor() as cursor:
-                if user_obj.is_superuser:
-                    cursor.execute(ALL_PERMISSIONS_SQL)
-                else:
-                    cursor.execute(PERMISSIONS_SQL, [user_obj.pk, user_obj.pk])
-                user_obj._perm_cache = {f"{app}.{code}" for app, code in cursor.fetchall()}
-        return user_obj._perm_cache
