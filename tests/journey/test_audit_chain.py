@@ -9,6 +9,7 @@ import hmac
 import json
 import socket
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -317,3 +318,36 @@ def test_a_head_that_cannot_be_published_is_logged_and_the_change_stands(chain, 
     audit_head.publish(chain[-1].seq, chain[-1].hash)
 
     assert f"Audit head {chain[-1].seq}:{chain[-1].hash} was not published" in caplog.text
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="roles and grants are PostgreSQL's")
+def test_with_the_readmes_grants_the_apps_user_may_append_but_never_change_or_lift_the_guard(chain):
+    grants = (Path(__file__).resolve().parents[2] / "deploy" / "postgres-grants.sql").read_text()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("CREATE ROLE tracker_app NOLOGIN")  # rolled back with the test's transaction
+        cursor.execute(grants)
+        cursor.execute("SET ROLE tracker_app")
+        try:
+            cursor.execute(f"SELECT count(*) FROM {TABLE}")
+            assert cursor.fetchone()[0] == len(chain)
+            for statement in (
+                f"UPDATE {TABLE} SET summary = 'x'",
+                f"DELETE FROM {TABLE}",
+                f"TRUNCATE {TABLE}",
+                f"ALTER TABLE {TABLE} DISABLE TRIGGER USER",
+                "SET session_replication_role = replica",
+            ):
+                with pytest.raises(DatabaseError, match=r"permission denied|must be owner"), transaction.atomic():
+                    cursor.execute(statement)
+        finally:
+            cursor.execute("RESET ROLE")
+    # And the app itself, as that user, still appends.
+    with connection.cursor() as cursor:
+        cursor.execute("SET ROLE tracker_app")
+        try:
+            AuditEntry.objects.record(Action.VIEWED, user=None, summary="Opened the journey page")
+        finally:
+            cursor.execute("RESET ROLE")
+    assert AuditEntry.objects.count() == len(chain) + 1

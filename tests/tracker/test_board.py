@@ -86,10 +86,10 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
             walk_to(journey, "prep", nurse, now=morning)
     client.force_login(coordinator)
 
-    # session, user, the user's permissions (Django's two queries); the change token; the day's journey versions (the row
-    # cache's keys); journeys+patient; their pathways; open visits; their stages; the stages' checklist
-    # items and the visits' standing answers (the timer's "ready" needs them); their rounds; open red
-    # flags; the pathways' stages.
+    # session, user, the user's permissions (Django's two queries); the change token; the day's journey
+    # versions (the row cache's keys); journeys+patient; their pathways; open visits; their stages; the
+    # stages' checklist items and the visits' standing answers (the timer's "ready" needs them); their
+    # rounds; open red flags; the pathways' stages.
     with django_assert_num_queries(15):
         assert client.get(BOARD).status_code == 200
     cache.clear()
