@@ -86,7 +86,7 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
             walk_to(journey, "prep", nurse, now=morning)
     client.force_login(coordinator)
 
-    # session, user, the user's permissions (Django's two queries); the change token; the day's journey
+    # session, user, whether it is a demo account, the user's permissions; the change token; the day's journey
     # versions (the row cache's keys); journeys+patient; their pathways; open visits; their stages; the
     # stages' checklist items and the visits' standing answers (the timer's "ready" needs them); their
     # rounds; open red flags; the pathways' stages.
@@ -104,7 +104,8 @@ def test_displays_showing_the_same_board_share_one_render(
     client.force_login(coordinator)
     client.get(POLL)
 
-    # session, user, the user's permissions (two), the change token: the rows come from the render cache.
+    # session, user, whether a demo account, the user's permissions, the change token: the rows come
+    # from the render cache.
     with django_assert_num_queries(5):
         again = client.get(POLL)
     assert journey.patient.initials.encode() in again.content
@@ -120,7 +121,7 @@ def test_an_unchanged_poll_is_answered_304_with_one_query_of_its_own(
     client.force_login(coordinator)
     first = client.get(POLL)
 
-    # session, user, the user's permissions (two), then the board's one aggregate.
+    # session, user, whether a demo account, the user's permissions, then the board's one aggregate.
     with django_assert_num_queries(5):
         again = client.get(POLL, headers={"If-None-Match": first["ETag"]})
 

@@ -93,8 +93,8 @@ def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
     client.get(BOARD)
     made[-1].arrive(by=nurse)
 
-    # session, user, permissions (two); the change token; the day's versions; the changed journey's reads (8,
-    # as for the whole board); the pathways' stages.
+    # session, user, whether a demo account, permissions; the change token; the day's versions; the
+    # changed journey's reads (8, as for the whole board); the pathways' stages.
     with django_assert_num_queries(15):
         assert client.get(BOARD).status_code == 200
 
@@ -103,7 +103,7 @@ def test_with_every_row_cached_the_board_reads_only_the_versions(client, day, co
     client.force_login(coordinator)
     client.get(BOARD)
 
-    # A filter the shared render has not seen: session, user, permissions (two), the token, the versions.
+    # A filter the shared render has not seen: session, user, demo account?, permissions, the token, the versions.
     with django_assert_num_queries(6):
         assert client.get(BOARD, {"bay": "3"}).status_code == 200
 

@@ -84,9 +84,9 @@ def test_the_list_costs_the_same_queries_for_three_journeys_or_thirty(
     client.force_login(nurse)
 
     def queries_for_page():
-        # session, user, the user's permissions (two), journeys+patient, their pathways, open visits, their
-        # stages, the stages' checklist items, their standing answers (the timer's "ready" needs both),
-        # their observation rounds, open red flags
+        # session, user, whether a demo account, the user's permissions, journeys+patient, their
+        # pathways, open visits, their stages, the stages' checklist items, their standing answers (the
+        # timer's "ready" needs both), their observation rounds, open red flags
         with django_assert_num_queries(12):
             assert client.get(URL).status_code == 200
 
