@@ -69,7 +69,7 @@ def mark_demo_accounts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("journey", "0003_pathway_facts_named_by_the_domain"),
+        ("journey", "0004_fhir_interface_tokens"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
