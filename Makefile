@@ -28,7 +28,9 @@ run: $(VENV)/.runtime
 ## serve: production mode (needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; see README, Deploying)
 serve: $(VENV)/.runtime
 	DJANGO_DEBUG=0 $(BIN)/python manage.py check --deploy --fail-level WARNING
-	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	# Migrations as the tables' owner when TRACKER_MIGRATE_DATABASE_URL names it (README: database privileges).
+	DATABASE_URL=$${TRACKER_MIGRATE_DATABASE_URL:-$$DATABASE_URL} DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	if [ -n "$$TRACKER_MIGRATE_DATABASE_URL" ]; then psql "$$TRACKER_MIGRATE_DATABASE_URL" -v ON_ERROR_STOP=1 -q -f deploy/postgres-grants.sql; fi
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	DJANGO_DEBUG=0 $(BIN)/gunicorn tracker.wsgi -c tracker/gunicorn.py
 

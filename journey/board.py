@@ -59,7 +59,9 @@ def stage_counts(rows: list[BoardRow]) -> Counter[str]:
     return Counter(row.stage_code for row in rows)
 
 
-def expected_home(journey: Journey, stages: list[StageDefinition], now: datetime) -> datetime | None:
+def expected_home(
+    journey: Journey, stages: list[StageDefinition], now: datetime, timer: StageTimer | None = None
+) -> datetime | None:
     """When the patient should be ready to go home if every remaining stage runs to its target."""
     visit = journey.current_visit
     if journey.status == Journey.Status.SCHEDULED:
@@ -67,9 +69,10 @@ def expected_home(journey: Journey, stages: list[StageDefinition], now: datetime
         return start + sum((timedelta(minutes=s.target_for(journey.planned_levels)) for s in stages), timedelta())
     if visit is None:
         return None
-    timer = visit.timer(now)
+    timer = timer or visit.timer(now)
     left_here = max(timer.target - timer.elapsed, timer.minimum_left or timedelta(0), timedelta(0))
-    later = [s for s in stages if s.order > visit.stage.order]
+    here = visit.stage.order
+    later = [s for s in stages if s.order > here]
     return now + left_here + sum((timedelta(minutes=s.target_for(journey.planned_levels)) for s in later), timedelta())
 
 
@@ -89,15 +92,16 @@ def board_token(day: date, now: datetime, variant: str = "") -> str:
 def _row(journey: Journey, stages: list[StageDefinition], now: datetime) -> BoardRow:
     visit = journey.current_visit
     stage_ids = [stage.pk for stage in stages]
-    alerts = journey.alerts(now)
+    timer = visit.timer(now) if visit else None  # once: the alerts and the time home need it too
+    alerts = journey.alerts(now, timer)
     rank = min([ALERT_RANK[a.kind] for a in alerts] + [STATUS_RANK[Journey.Status(journey.status)]])
     return BoardRow(
         journey=journey,
         stage_code=visit.stage.code if visit else journey.status,
         stage_name=visit.stage_name if visit else journey.get_status_display(),
-        timer=visit.timer(now) if visit else None,
+        timer=timer,
         alerts=alerts,
-        expected_home=expected_home(journey, stages, now) if not journey.is_closed else None,
+        expected_home=expected_home(journey, stages, now, timer) if not journey.is_closed else None,
         rank=rank,
         step=stage_ids.index(visit.stage_id) + 1 if visit else 0,
         steps=len(stage_ids),

@@ -168,8 +168,12 @@ def ensure_pathways() -> None:
 
 
 def ensure_staff() -> list[tuple[str, str]]:
-    """Create the demo accounts that are missing; returns (username, role) for each."""
+    """Create the demo accounts that are missing; returns (username, role) for each.
+
+    Each is marked with the ``roles.DEMO_ACCOUNT`` group: with DEBUG off it cannot sign in (tracker/auth.py).
+    """
     User = get_user_model()
+    marker, _ = Group.objects.get_or_create(name=roles.DEMO_ACCOUNT)
     for username, first, last, role, is_staff in DEMO_STAFF:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, "is_staff": is_staff}
@@ -177,7 +181,7 @@ def ensure_staff() -> list[tuple[str, str]]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get(name=role), marker)
     return [(username, role) for username, _, _, role, _ in DEMO_STAFF]
 
 

@@ -51,3 +51,8 @@ def sync_roles() -> None:
 
 def sync_roles_after_migrate(**kwargs: Any) -> None:
     sync_roles()
+
+
+# A marker, not a role: accounts made by seed_demo (journey/demo.py) carry it, and tracker/auth.py refuses
+# them a sign-in unless DEBUG is on. It holds no permission.
+DEMO_ACCOUNT = "Demo account"

@@ -42,7 +42,7 @@ from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
 from journey.models.records import ClinicalRecord, NeverDeletedQuerySet, alters_data
 from journey.models.red_flags import RedFlag, RedFlagKind
-from journey.models.visits import Answer, StageVisit
+from journey.models.visits import Answer, StageTimer, StageVisit
 from journey.validators import clean_phone, tidy
 from journey.wording import clock, duration, levels_text, person
 
@@ -68,20 +68,24 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         )
 
     def for_list(self) -> JourneyQuerySet:
-        """Everything a list of journeys shows, in six queries whatever the count: journeys with patient
-        and pathway; their open stage visit with its stage; that visit's checklist items, standing answers
-        and observation rounds (the timer's "ready" needs them); their open red flags."""
+        """Everything a list of journeys shows, in eight queries whatever the count: journeys with their
+        patient; the pathways; their open stage visit; the stages; the stages' checklist items, the visits'
+        standing answers and observation rounds (the timer's "ready" needs them); their open red flags."""
+        # The few stages and pathways are read once and shared by every visit and journey (a join made one
+        # copy per row); lists (to_attr), not related managers, since a manager per visit cost a queryset
+        # clone each. Together most of a 1000-journey board's read time.
         open_visits = (
             StageVisit.objects.filter(completed_at__isnull=True)
-            .select_related("stage")
+            .prefetch_related("stage")
             .prefetch_related(
-                "stage__items",
+                Prefetch("stage__items", queryset=ItemDefinition.objects.all(), to_attr="checklist_items"),
                 Prefetch("answers", queryset=Answer.objects.filter(is_current=True), to_attr="standing_answers"),
-                "rounds",
+                Prefetch("rounds", queryset=ObservationRound.objects.all(), to_attr="all_rounds"),
             )
         )
         return (
-            self.select_related("patient", "pathway")
+            self.select_related("patient")
+            .prefetch_related("pathway")
             .prefetch_related(Prefetch("visits", queryset=open_visits, to_attr="open_visits"))
             .prefetch_related(
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags")
@@ -258,16 +262,17 @@ class Journey(ClinicalRecord):
         visit = self.current_visit
         return visit is not None and visit.next_is_discharge and visit.timer(now).state == "ready"
 
-    def alerts(self, now: datetime) -> list[Alert]:
+    def alerts(self, now: datetime, timer: StageTimer | None = None) -> list[Alert]:
         """What about this journey needs someone's attention now, most urgent first. Uses only what
-        ``for_list`` prefetches, so a list of any length costs no extra query."""
+        ``for_list`` prefetches, so a list of any length costs no extra query. ``timer``: the current
+        stage's timer at ``now``, when the caller has it already."""
         alerts = [Alert("red-flag", f"Red flag: {flag.get_kind_display()}") for flag in self.open_red_flags]
         visit = self.current_visit
         if visit is not None:
             overdue = [slot for slot in visit.round_slots(now) if slot.state == "overdue"]
             if overdue:
                 alerts.append(Alert("round-overdue", f"Observation round {overdue[0].number} overdue"))
-            timer = visit.timer(now)
+            timer = timer or visit.timer(now)
             if timer.state == "over":
                 alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
             elif timer.state == "ready":

@@ -206,12 +206,22 @@ class StageVisit(ClinicalRecord):
     def round_slots(self, now: datetime | None = None) -> list[RoundSlot]:
         return round_slots(self.started_at, self.round_minutes, self.standing_rounds(), now or timezone.now())
 
+    def _rounds(self) -> list[ObservationRound]:
+        if hasattr(self, "all_rounds"):  # prefetched as a list by Journey.objects.for_list()
+            return self.all_rounds
+        return list(self.rounds.all())
+
+    def _items(self) -> list[ItemDefinition]:
+        if hasattr(self.stage, "checklist_items"):  # prefetched as a list by Journey.objects.for_list()
+            return self.stage.checklist_items
+        return list(self.stage.items.all())
+
     def standing_rounds(self) -> list[ObservationRound]:
         """The rounds that count: all recorded, less those marked entered in error (read from the prefetch)."""
-        return [r for r in self.rounds.all() if not r.is_entered_in_error]
+        return [r for r in self._rounds() if not r.is_entered_in_error]
 
     def rounds_in_error(self) -> list[ObservationRound]:
-        return [r for r in self.rounds.all() if r.is_entered_in_error]
+        return [r for r in self._rounds() if r.is_entered_in_error]
 
     def extra_rounds(self) -> list[ObservationRound]:
         """Standing rounds recorded past the schedule (a patient waiting to go home): no slot of their own."""
@@ -237,7 +247,7 @@ class StageVisit(ClinicalRecord):
     def items_answered(self, answers: dict[int, Answer]) -> list[Condition]:
         """Each required item answered, and every answer acceptable (levels as planned, a driver named...)."""
         conditions = []
-        for item in self.stage.items.all():
+        for item in self._items():
             answer = answers.get(item.pk)
             problem = item.problem_with(answer.value if answer else None, self.journey)
             if item.required or problem:
@@ -249,7 +259,7 @@ class StageVisit(ClinicalRecord):
         stage = self.stage
         if stage.score_minimum is None:
             return []
-        scored = [answers.get(i.pk) for i in stage.items.all() if i.kind == ItemDefinition.Kind.SCORE]
+        scored = [answers.get(i.pk) for i in self._items() if i.kind == ItemDefinition.Kind.SCORE]
         total = sum(a.value for a in scored if a and a.value is not None)
         complete = all(a and a.value is not None for a in scored)
         met = complete and total >= stage.score_minimum

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
@@ -8,17 +9,25 @@ from journey import roles
 from journey.models import Journey
 
 
+@pytest.fixture(autouse=True)
+def development(settings):
+    """seed_demo runs in development only (tests/tracker/test_demo_accounts.py: refused otherwise)."""
+    settings.DEBUG = True
+
+
 def test_the_demo_day_brings_staff_for_every_role_and_a_morning_in_every_stage(db, morning):
     call_command("seed_demo", verbosity=0)
 
     users = {u.username: u for u in get_user_model().objects.all()}
-    assert {name: u.groups.get().name for name, u in users.items()} == {
+    assert {name: u.groups.exclude(name=roles.DEMO_ACCOUNT).get().name for name, u in users.items()} == {
         "nurse": roles.NURSE,
         "coordinator": roles.COORDINATOR,
         "lead": roles.CLINICAL_LEAD,
         "admin": roles.UNIT_ADMIN,
         "display": roles.DISPLAY,
     }
+    # Every demo account carries the marker that keeps it out of production (tracker/auth.py).
+    assert all(u.groups.filter(name=roles.DEMO_ACCOUNT).exists() for u in users.values())
     assert users["admin"].is_staff
     assert users["nurse"].check_password("ward-demo-2026")
 

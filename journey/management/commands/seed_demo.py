@@ -1,9 +1,18 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from journey import demo
 from journey.models import Journey
+
+REFUSED = (
+    "seed_demo runs only in development (DJANGO_DEBUG=1). It makes accounts whose password is published in the "
+    "README, the unit admin among them, and books fictional patients: none of that may reach a real unit's "
+    "database. On a production server, create the first admin with `manage.py createsuperuser`, then each "
+    "member of staff in /admin/ (Users, then their role's group); the pathways load with "
+    "`manage.py loaddata vertebroplasty kyphoplasty`."
+)
 
 
 class Command(BaseCommand):
@@ -20,6 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, today: bool = False, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(REFUSED)
         demo.ensure_pathways()
         staff = demo.ensure_staff()
         if today or not Journey.objects.exists():
