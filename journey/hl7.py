@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from journey.levels import parse_levels
+from journey.models.patients import PatientDetails
 
 # MSH-9 (message code, trigger event) -> what the unit does with it.
 SUPPORTED = {
@@ -97,14 +98,6 @@ class Header:
     def action(self) -> str | None:
         code, _, trigger = self.message_type.partition("^")
         return SUPPORTED.get((code, trigger))
-
-
-@dataclass(frozen=True)
-class PatientDetails:
-    mrn: str
-    given_name: str
-    family_name: str
-    date_of_birth: dt.date
 
 
 @dataclass(frozen=True)

@@ -165,17 +165,9 @@ def _book(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.dateti
             hl7_code=205,
             location="SCH^1^2",
         )
-    pathway = _pathway(booking.service_code)
-    patient = Patient.objects.find_or_register(
-        mrn=details.mrn,
-        given_name=details.given_name,
-        family_name=details.family_name,
-        date_of_birth=details.date_of_birth,
-        by=by,
-    )
-    journey = Journey.objects.check_in(
-        patient=patient,
-        pathway=pathway,
+    journey = Journey.objects.book(
+        patient=details,
+        pathway=_pathway(booking.service_code),
         day=booking.day,
         scheduled_time=booking.time,
         bay=booking.bay,

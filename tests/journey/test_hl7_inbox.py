@@ -67,7 +67,7 @@ def test_the_booking_is_in_the_history_as_the_hospitals_schedule(codes, morning)
     receive(siu())
 
     event = JourneyEvent.objects.get()
-    assert event.kind == JourneyEvent.Kind.CHECKED_IN
+    assert event.kind == JourneyEvent.Kind.BOOKED
     assert event.by.username == hl7_inbox.SCHEDULE_USERNAME
     assert "schedule" in event.by.get_full_name()
     assert not event.by.is_active
