@@ -1,0 +1,35 @@
+"""Receive the hospital's bookings: HL7 v2 over MLLP on TCP, beside the web app, on the same database."""
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from journey.mllp import Limits, serve_forever
+
+
+class Command(BaseCommand):
+    help = "Listen for HL7 v2 SIU and ADT messages over MLLP and answer each with an ACK."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument("--port", type=int, default=2575, help="TCP port (default 2575; 0 picks a free one).")
+        parser.add_argument("--workers", type=int, default=4, help="Messages applied at once (default 4).")
+        parser.add_argument("--max-bytes", type=int, default=1024 * 1024, help="Largest frame taken (default 1 MiB).")
+        parser.add_argument(
+            "--frame-timeout", type=float, default=30, help="Seconds to finish a frame once begun (default 30)."
+        )
+        parser.add_argument(
+            "--idle-timeout", type=float, default=600, help="Seconds a silent connection stays open (default 600)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        limits = Limits(options["max_bytes"], options["frame_timeout"], options["idle_timeout"])
+
+        def ready(bound: str) -> None:
+            # One line a supervisor (or a test) can wait for, with the port actually bound.
+            self.stdout.write(f"Listening for HL7 over MLLP on {bound}")
+            sys.stdout.flush()
+
+        serve_forever(options["host"], options["port"], limits, options["workers"], ready)
+        self.stdout.write("Stopped.")
