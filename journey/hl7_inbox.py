@@ -174,9 +174,45 @@ def _book(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.dateti
         planned_levels=booking.levels,
         by=by,
         now=now,
+        source=_source(booking),
     )
     HospitalAppointment.objects.create(
         appointment_id=booking.appointment_id, journey=journey, sender=head.sender, booked_at=now
+    )
+    return journey
+
+
+def _reschedule(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.datetime) -> Journey:
+    """SIU^S13: the appointment moves to another day or time (AIS-4, or SCH-11.4)."""
+    booking = hl7.appointment(message)
+    journey = _booked_journey(booking.appointment_id)
+    if booking.start is None or booking.day is None or booking.time is None:
+        raise hl7.NotApplied("The new start time is empty (AIS-4, or SCH-11.4).", hl7_code=101, location="AIS^1^4")
+    journey.reschedule(day=booking.day, scheduled_time=booking.time, by=by, now=now, source=_source(booking))
+    return journey
+
+
+def _modify(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.datetime) -> Journey:
+    """SIU^S14: the booking's bay (AIL-3), levels (AIS-11) or time changed; what the message leaves empty
+    stays as it is. A start on another day reschedules; another procedure is refused (cancel and rebook)."""
+    booking = hl7.appointment(message)
+    journey = _booked_journey(booking.appointment_id)
+    if booking.service_code and _pathway(booking.service_code) != journey.pathway:
+        raise hl7.NotApplied(
+            f"The procedure changed to {booking.service_code}: cancel this appointment (S15) and book it again "
+            "(S12) on the new procedure.",
+            location="AIS^1^3",
+        )
+    source = _source(booking)
+    if booking.day is not None and booking.time is not None and booking.day != journey.day:
+        journey.reschedule(day=booking.day, scheduled_time=booking.time, by=by, now=now, source=source)
+    journey.change_booking(
+        bay=booking.bay or None,
+        planned_levels=booking.levels or None,
+        scheduled_time=booking.time,
+        by=by,
+        now=now,
+        source=source,
     )
     return journey
 
@@ -190,8 +226,27 @@ def _cancel(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.date
     return journey
 
 
-def _not_yet(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.datetime) -> Journey:
-    raise hl7.NotApplied(f"{head.message_type} is not applied yet.", hl7_code=201, location="MSH^1^9")
+def _did_not_arrive(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.datetime) -> Journey:
+    """SIU^S26: the patient did not arrive, with the reason from SCH-6."""
+    booking = hl7.appointment(message)
+    journey = _booked_journey(booking.appointment_id)
+    reason = booking.reason or "no reason given in the message"
+    journey.mark_did_not_arrive(reason=f"{reason} (the hospital's schedule)", by=by, now=now)
+    return journey
+
+
+def _update_patient(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.datetime) -> Patient | None:
+    """ADT^A08: the patient's names or date of birth changed. A patient the unit has never booked is none
+    of its business: answered AA, nothing written."""
+    details = hl7.patient_details(message)
+    patient = Patient.objects.filter(mrn=details.mrn).first()
+    if patient is not None:
+        patient.update_details(details, by=by, now=now)
+    return patient
+
+
+def _source(booking: hl7.Appointment) -> str:
+    return f"the hospital's schedule (appointment {booking.appointment_id})"
 
 
 def _pathway(code: str) -> Any:
@@ -219,11 +274,11 @@ def _booked_journey(appointment_id: str) -> Journey:
     return link.journey
 
 
-APPLY: dict[str, Callable[[python_hl7.Message, hl7.Header, Any, dt.datetime], Journey | Patient]] = {
+APPLY: dict[str, Callable[[python_hl7.Message, hl7.Header, Any, dt.datetime], Journey | Patient | None]] = {
     "book": _book,
+    "reschedule": _reschedule,
+    "modify": _modify,
     "cancel": _cancel,
-    "reschedule": _not_yet,
-    "modify": _not_yet,
-    "did_not_arrive": _not_yet,
-    "update_patient": _not_yet,
+    "did_not_arrive": _did_not_arrive,
+    "update_patient": _update_patient,
 }

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from journey import hl7_inbox
 from journey.errors import JourneyError
 from journey.models import AuditEntry, HospitalAppointment, InboundMessage, Journey, JourneyEvent, Patient, ServiceCode
-from tests.hl7_messages import ack_fields, siu
+from tests.hl7_messages import ack_fields, adt_a08, siu
 from tests.makers import make_pathway, make_user
 
 AA, AE, AR = "AA", "AE", "AR"
@@ -288,3 +288,137 @@ def test_a_cancellation_of_an_unknown_appointment_is_answered_ae(codes, morning)
 
     assert stored.outcome == AE
     assert "No booking for appointment NEVER" in stored.error
+
+
+# --- S13: rescheduled ---
+
+
+def test_a_reschedule_moves_the_booked_day_and_time(codes, morning):
+    receive(siu(appointment_id="A-1", start="20261121093000"))
+
+    stored = receive(siu("S13", appointment_id="A-1", start="20261124141500"))
+
+    journey = Journey.objects.get()
+    assert stored.outcome == AA
+    assert (journey.day, journey.scheduled_time) == (date(2026, 11, 24), time(14, 15))
+    event = journey.events.last()
+    assert event.kind == JourneyEvent.Kind.RESCHEDULED
+    assert "Rescheduled by the hospital's schedule (appointment A-1) to 24 Nov 2026 14:15" in event.summary
+
+
+def test_a_reschedule_after_the_patient_arrived_is_answered_ae(codes, morning, nurse):
+    receive(siu(appointment_id="A-1"))
+    Journey.objects.get().arrive(by=nurse)
+
+    stored = receive(siu("S13", appointment_id="A-1", start="20261124141500"))
+
+    assert stored.outcome == AE
+    assert "already arrived" in stored.error
+
+
+def test_a_reschedule_of_an_unknown_appointment_is_answered_ae(codes, morning):
+    stored = receive(siu("S13", appointment_id="NEVER"))
+
+    assert (stored.outcome, stored.journey) == (AE, None)
+    assert "No booking for appointment NEVER" in stored.error
+
+
+# --- S14: modified ---
+
+
+def test_a_modification_changes_the_bay_levels_and_time(codes, morning):
+    receive(siu(appointment_id="A-1", bay="4", levels=("T12",), start="20261121093000"))
+
+    stored = receive(siu("S14", appointment_id="A-1", bay="7", levels=("L1", "L2"), start="20261121101500"))
+
+    journey = Journey.objects.get()
+    assert stored.outcome == AA
+    assert (journey.bay, journey.planned_levels, journey.scheduled_time) == ("7", ["L1", "L2"], time(10, 15))
+    assert journey.events.last().kind == JourneyEvent.Kind.BOOKING_CHANGED
+    assert "bay 7 (was 4)" in journey.events.last().summary
+
+
+def test_a_modification_without_levels_keeps_the_planned_levels(codes, morning):
+    receive(siu(appointment_id="A-1", levels=("T12", "L1")))
+
+    receive(siu("S14", appointment_id="A-1", levels=(), bay="2"))
+
+    assert Journey.objects.get().planned_levels == ["T12", "L1"]
+
+
+def test_a_modification_to_another_procedure_is_refused(codes, morning):
+    receive(siu(appointment_id="A-1"))
+
+    stored = receive(siu("S14", appointment_id="A-1", code="KYPHOPLASTY"))
+
+    assert stored.outcome == AE
+    assert "cancel this appointment (S15)" in stored.error
+    assert Journey.objects.get().pathway == codes["vertebroplasty"]
+
+
+def test_a_modification_that_changes_nothing_is_applied_and_writes_nothing(codes, morning):
+    receive(siu(appointment_id="A-1"))
+    version = Journey.objects.get().version
+
+    stored = receive(siu("S14", appointment_id="A-1"))
+
+    assert stored.outcome == AA
+    assert Journey.objects.get().version == version
+
+
+# --- S26: did not arrive ---
+
+
+def test_did_not_arrive_marks_the_journey_with_the_reason(codes, morning):
+    receive(siu(appointment_id="A-1"))
+
+    stored = receive(siu("S26", appointment_id="A-1", reason="DNA^Patient did not attend"))
+
+    journey = Journey.objects.get()
+    assert (stored.outcome, journey.status) == (AA, Journey.Status.DID_NOT_ARRIVE)
+    assert "Patient did not attend" in journey.events.last().summary
+
+
+def test_did_not_arrive_after_arrival_is_answered_ae(codes, morning, nurse):
+    receive(siu(appointment_id="A-1"))
+    Journey.objects.get().arrive(by=nurse)
+
+    stored = receive(siu("S26", appointment_id="A-1"))
+
+    assert stored.outcome == AE
+    assert Journey.objects.get().status == Journey.Status.IN_PROGRESS
+
+
+# --- ADT^A08: patient details ---
+
+
+def test_patient_details_from_the_hospital_update_the_patient_and_are_audited(codes, morning):
+    receive(siu(mrn="H1", family="Quinn", given="Margaret"))
+
+    stored = receive(adt_a08(mrn="H1", family="Quinn-Jones", given="Margaret", born=date(1948, 3, 13)))
+
+    patient = Patient.objects.get()
+    assert (stored.outcome, stored.patient) == (AA, patient)
+    assert (patient.family_name, patient.date_of_birth) == ("Quinn-Jones", date(1948, 3, 13))
+    audit = AuditEntry.objects.filter(patient_id=patient.pk).last()
+    assert "Patient details updated: Margaret Quinn-Jones" in audit.summary
+    assert "was Margaret Quinn, born 12 Mar 1948" in audit.summary
+
+
+def test_patient_details_for_a_patient_never_booked_here_are_acknowledged_and_ignored(codes, morning):
+    stored = receive(adt_a08(mrn="H999"))
+
+    assert (stored.outcome, stored.patient) == (AA, None)
+    assert not Patient.objects.exists()
+
+
+# --- levels to confirm ---
+
+
+def test_a_booking_without_levels_lands_with_levels_to_confirm(codes, morning):
+    stored = receive(siu(levels=()))
+
+    journey = Journey.objects.get()
+    assert stored.outcome == AA
+    assert journey.planned_levels == []
+    assert "levels to confirm" in journey.events.get().summary
