@@ -277,6 +277,8 @@ class Journey(ClinicalRecord):
                 alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
             elif timer.state == "ready":
                 alerts.append(Alert("ready", timer.label))
+        if not self.is_closed and not self.planned_levels:
+            alerts.append(Alert("levels", "Levels to confirm"))
         if not self.is_closed and not self.has_driver_details:
             alerts.append(Alert("no-driver", "No driver confirmed"))
         return alerts
@@ -910,7 +912,7 @@ class Journey(ClinicalRecord):
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # red-flag, round-overdue, over-target, ready, no-driver
+    kind: str  # red-flag, round-overdue, over-target, ready, levels, no-driver
     text: str
 
 

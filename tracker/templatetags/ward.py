@@ -4,7 +4,7 @@ from django import template
 
 from journey.levels import format_levels
 from journey.models import Alert, Answer, ItemDefinition, Journey, StageTimer
-from journey.wording import duration
+from journey.wording import LEVELS_TO_CONFIRM, duration
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def minutes(delta: timedelta | None) -> str:
 
 @register.filter
 def levels(value: list[str]) -> str:
-    return format_levels(value)
+    return format_levels(value) if value else LEVELS_TO_CONFIRM.capitalize()
 
 
 @register.filter
