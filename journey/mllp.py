@@ -17,11 +17,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 from hl7.mllp import HL7StreamProtocol, HL7StreamWriter, InvalidBlockError, MLLPStreamReader
 
@@ -58,6 +59,7 @@ class Listener:
     def __init__(self, limits: Limits, workers: int = 4, handle: Callable[[bytes, str], bytes] = answer):
         self.limits = limits
         self.handle = handle
+        self.workers = workers
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hl7")
         self.connections: set[asyncio.Task] = set()
         self.server: asyncio.Server | None = None
@@ -135,7 +137,17 @@ class Listener:
         for task in list(self.connections):
             task.cancel()
         await asyncio.gather(*self.connections, return_exceptions=True)
+        # Each worker thread holds its own database connection: one task per worker, held together by a
+        # barrier so that every thread runs one, closes them before the pool stops.
+        barrier = threading.Barrier(self.workers)
+        closing = [self.pool.submit(_close_connections, barrier) for _ in range(self.workers)]
+        await asyncio.gather(*(asyncio.wrap_future(task) for task in closing), return_exceptions=True)
         self.pool.shutdown(wait=True)
+
+
+def _close_connections(barrier: threading.Barrier) -> None:
+    barrier.wait(timeout=10)
+    connections.close_all()
 
 
 def serve_forever(host: str, port: int, limits: Limits, workers: int, ready: Callable[[str], None]) -> None:
