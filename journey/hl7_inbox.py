@@ -145,7 +145,9 @@ def _apply_stored(pk: int, message: python_hl7.Message, now: dt.datetime, replay
             stored.replayed_at, stored.replayed_by = now, replayed_by
         if not stored.ack:
             stored.ack = hl7.ack(message, stored.outcome, refusal=refusal, now=now)
-        stored.save()
+        stored.save(
+            update_fields=["outcome", "error", "journey", "patient", "applied_at", "replayed_at", "replayed_by", "ack"]
+        )
     return stored
 
 

@@ -150,11 +150,18 @@ def _close_connections(barrier: threading.Barrier) -> None:
     connections.close_all()
 
 
-def serve_forever(host: str, port: int, limits: Limits, workers: int, ready: Callable[[str], None]) -> None:
+def serve_forever(
+    host: str,
+    port: int,
+    limits: Limits,
+    workers: int,
+    ready: Callable[[str], None],
+    handle: Callable[[bytes, str], bytes] = answer,
+) -> None:
     """Run until SIGTERM or SIGINT; the message being applied on each connection finishes first."""
 
     async def main() -> None:
-        listener = Listener(limits, workers)
+        listener = Listener(limits, workers, handle)
         server = await listener.start(host, port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
