@@ -3,24 +3,19 @@ applied (the listener died) is applied when the sender, having had no ACK, sends
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from journey import hl7_inbox
 from journey.models import AuditEntry, HospitalAppointment, InboundMessage, Journey, Patient, ServiceCode
+from tests.hl7_listener import start_hl7_listen
 from tests.hl7_messages import ack_fields, siu
 
-ROOT = Path(__file__).resolve().parents[2]
 START, END = b"\x0b", b"\x1c\x0d"
 
 
@@ -56,33 +51,6 @@ def test_a_failure_after_the_booking_was_written_leaves_the_message_stored_and_n
 # --- the listener killed between storing a message and applying it (PostgreSQL) ---
 
 
-def _listener() -> tuple[subprocess.Popen, int]:
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "1",
-        "DJANGO_SETTINGS_MODULE": "tracker.settings",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "TRACKER_TIME_ZONE": settings.TIME_ZONE,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "hl7_listen", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if "Listening for HL7" in line:
-            return process, int(line.rsplit(":", 1)[1])
-    process.kill()
-    raise AssertionError("hl7_listen did not start")
-
-
 def _wait_for(condition, what: str, within: float = 30) -> None:
     deadline = time.monotonic() + within
     while not condition():
@@ -102,7 +70,7 @@ def test_the_listener_killed_between_message_and_booking_loses_nothing_and_doubl
     blocker = psycopg.connect(
         host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"], autocommit=False
     )
-    process, port = _listener()
+    process, port = start_hl7_listen()
     try:
         # Hold the journeys table so the listener stores the message, then waits inside its apply transaction.
         blocker.execute("LOCK TABLE journey_journey IN SHARE MODE")
@@ -143,7 +111,7 @@ def test_the_listener_killed_between_message_and_booking_loses_nothing_and_doubl
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.REGISTERED).exists()
 
     # The sender had no ACK: it sends the same message again, to a listener started again.
-    process, port = _listener()
+    process, port = start_hl7_listen()
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sender:
             sender.sendall(START + raw + END)

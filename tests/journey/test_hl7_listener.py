@@ -3,7 +3,6 @@ that never stops it from serving the others."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import threading
@@ -12,46 +11,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection as database
 
-from journey.mllp import Limits, Listener
+from journey.mllp import Limits
 from journey.models import InboundMessage, Journey, ServiceCode
+from tests.hl7_listener import Running
 from tests.hl7_messages import ack_fields, siu
 
 START, END = b"\x0b", b"\x1c\x0d"
-
-
-class Running:
-    def __init__(self, limits: Limits, **kwargs):
-        self.loop = asyncio.new_event_loop()
-        # The test database on SQLite is in memory with a shared cache, whose table locks ignore the busy
-        # timeout: one worker there. A file database (as deployed) or PostgreSQL takes several.
-        workers = 1 if database.vendor == "sqlite" else 2
-        self.listener = Listener(limits, workers=workers, **kwargs)
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.port = 0
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(self.listener.start("127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(self.listener.close())
-        self.loop.close()
-
-    def __enter__(self) -> Running:
-        self.thread.start()
-        assert self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-    def connect(self) -> socket.socket:
-        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
 
 
 def exchange(connection: socket.socket, raw: bytes) -> str:
