@@ -32,7 +32,16 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(ReadOnly):
-    list_display = ["received_at", "message_type", "control_id", "sender", "outcome", "error", "journey", "replayed_at"]
+    list_display = [
+        "received_at",
+        "message_type",
+        "control_id",
+        "sender",
+        "outcome",
+        "reason",
+        "journey",
+        "replayed_at",
+    ]
     list_filter = ["outcome", "message_type", "sender", "received_at"]
     search_fields = ["control_id", "raw", "error", "patient__mrn"]
     list_select_related = ["journey__patient", "journey__pathway"]
@@ -55,6 +64,10 @@ class InboundMessageAdmin(ReadOnly):
     ]
     fields = readonly_fields
     actions = ["replay"]
+
+    @admin.display(description="why not applied")
+    def reason(self, stored: InboundMessage) -> str:
+        return stored.error if len(stored.error) <= 90 else stored.error[:89] + "…"
 
     @admin.display(description="message")
     def readable_raw(self, stored: InboundMessage) -> str:

@@ -67,6 +67,7 @@ class HospitalAppointment(ClinicalRecord):
     class Meta:
         ordering = ["-booked_at"]
         verbose_name = "appointment from the hospital's schedule"
+        verbose_name_plural = "appointments from the hospital's schedule"
 
     def __str__(self) -> str:
         return f"Appointment {self.appointment_id}"
