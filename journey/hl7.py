@@ -195,7 +195,8 @@ def header(message: hl7.Message) -> Header:
 
 def check_supported(message: hl7.Message, head: Header) -> None:
     """Rejected (AR) unless the unit takes this message type and version."""
-    if len(_field(message, "MSH", 10)) > MAX_CONTROL_ID or len(head.sender) >= MAX_SENDER:
+    sender = len(_field(message, "MSH", 3)) + len(_field(message, "MSH", 4)) + 1
+    if len(_field(message, "MSH", 10)) > MAX_CONTROL_ID or sender > MAX_SENDER:
         raise Rejected("MSH-10 (or MSH-3/MSH-4) is too long.", hl7_code=102, location="MSH^1^10")
     if not head.control_id:
         raise Rejected("MSH-10, the message control id, is empty.", hl7_code=101, location="MSH^1^10")

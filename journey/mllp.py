@@ -109,18 +109,21 @@ class Listener:
 
     async def _next_frame(self, reader: FrameReader, peer: str) -> bytes | str | None:
         """The next frame's bytes; an AR (as text) for bytes outside a frame; None to close the connection."""
-        waited = 0.0
+        idle = partial = 0.0
+        step = min(self.limits.frame_timeout, self.limits.idle_timeout)
         while True:
-            step = min(self.limits.frame_timeout, self.limits.idle_timeout)
             try:
                 return await asyncio.wait_for(reader.readblock(), timeout=step)
             except TimeoutError:
-                waited += step
-                if reader.holds_partial_frame and waited >= self.limits.frame_timeout:
-                    log.warning("HL7 from %s: half a frame and then silence for %.0f s; closing", peer, waited)
-                    return None
-                if not reader.holds_partial_frame and waited >= self.limits.idle_timeout:
-                    return None
+                if reader.holds_partial_frame:
+                    partial += step
+                    if partial >= self.limits.frame_timeout:
+                        log.warning("HL7 from %s: half a frame and then silence for %.0f s; closing", peer, partial)
+                        return None
+                else:
+                    idle, partial = idle + step, 0.0
+                    if idle >= self.limits.idle_timeout:
+                        return None
             except asyncio.IncompleteReadError:
                 return None  # the sender closed the connection
             except ValueError:
