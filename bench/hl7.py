@@ -11,7 +11,8 @@ one stores the message, registers a patient, books a journey, writes its event a
 The baseline, from the same run: the same listener code (python-hl7's MLLP streams, the worker threads)
 answering a constant ACK without the database, so the ratio shows what storing and booking costs.
 Afterwards it checks that every message was answered AA and booked exactly once. Target on this 2-core
-machine: at least 100 bookings a second with p95 ACK latency under 100 ms.
+machine: at least 100 bookings a second with p95 ACK latency under 100 ms. It also prints the listener's CPU time
+per message and the load average around each run: on a shared machine the rate follows the load.
 """
 
 from __future__ import annotations
@@ -107,6 +108,11 @@ class Listener:
                 break
         raise RuntimeError("the listener did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the listener process has used so far, from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(30)
@@ -133,6 +139,15 @@ def fresh_postgres() -> str | None:
         print(f"PostgreSQL skipped: {exc}")
         return None
     return f"{PG}/{PG_DATABASE}"
+
+
+def measure(label: str, listener: Listener, options: argparse.Namespace, run: str) -> dict[str, float | str]:
+    cpu, load = listener.cpu_seconds(), os.getloadavg()[0]
+    seconds, latencies, codes = drive(listener.port, options.messages, options.connections, run)
+    row = summary(label, seconds, latencies, codes)
+    row["cpu_ms"] = (listener.cpu_seconds() - cpu) * 1000 / len(latencies)
+    row["load"] = f"{load:.1f}-{os.getloadavg()[0]:.1f}"
+    return row
 
 
 def summary(label: str, seconds: float, latencies: list[float], codes: dict[str, int]) -> dict[str, float | str]:
@@ -174,9 +189,7 @@ def main() -> None:
         env = environment(f"sqlite:///{scratch}/baseline.sqlite3")
         baseline = Listener([PYTHON, "-c", BASELINE, str(options.workers or 4)], env)
         try:
-            rows.append(
-                summary("baseline (no database)", *drive(baseline.port, options.messages, options.connections, run))
-            )
+            rows.append(measure("baseline (no database)", baseline, options, run))
         finally:
             baseline.stop()
 
@@ -191,7 +204,7 @@ def main() -> None:
             workers = ["--workers", str(options.workers)] if options.workers else []
             listener = Listener([PYTHON, "manage.py", "hl7_listen", "--port", "0", *workers], env)
             try:
-                rows.append(summary(label, *drive(listener.port, options.messages, options.connections, run)))
+                rows.append(measure(label, listener, options, run))
             finally:
                 listener.stop()
             check = manage(
@@ -210,12 +223,12 @@ def main() -> None:
         f"\n{options.messages} SIU^S12 per run, {options.connections} connections, "
         f"hl7_listen --workers {options.workers or 'default'}; latency = send to ACK, from this process\n"
     )
-    print("| run | messages/s | x baseline | p50 ms | p95 ms | max ms | ACKs |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| run | messages/s | x baseline | p50 ms | p95 ms | max ms | listener CPU ms/message | load avg | ACKs |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for row in rows:
         print(
-            f"| {row['run']} | {row['per_second']:.0f} | {row['per_second'] / base:.2f} | {row['p50']:.1f} | "
-            f"{row['p95']:.1f} | {row['max']:.1f} | {row['codes']} |"
+            f"| {row['run']} | {row['per_second']:.0f} | {row['per_second'] / base:.3f} | {row['p50']:.1f} | "
+            f"{row['p95']:.1f} | {row['max']:.1f} | {row['cpu_ms']:.1f} | {row['load']} | {row['codes']} |"
         )
     print()
     for row in rows[1:]:

@@ -47,12 +47,15 @@ class FrameReader(MLLPStreamReader):
 
 
 def answer(block: bytes, peer: str) -> bytes:
-    """Store, apply and answer one frame (in a worker thread, with that thread's database connection)."""
-    close_old_connections()
+    """Store, apply and answer one frame (in a worker thread, with that thread's database connection).
+
+    The connection is kept from one message to the next; after a failure, Django closes it if it is no
+    longer usable (a restarted database), and the next message opens a new one."""
     try:
         return hl7_inbox.receive(block, peer=peer).ack.encode("utf-8")
-    finally:
+    except Exception:
         close_old_connections()
+        raise
 
 
 class Listener:
