@@ -26,6 +26,16 @@ from journey.errors import JourneyError
 from journey.models import HospitalAppointment, InboundMessage, Journey, Patient, ServiceCode
 
 SCHEDULE_USERNAME = "hospital-schedule"
+# A domain refusal names the detail it is about; the ACK's ERR-2 names the field that carried it.
+FIELD_LOCATION = {
+    "mrn": "PID^1^3",
+    "family_name": "PID^1^5",
+    "date_of_birth": "PID^1^7",
+    "day": "AIS^1^4",
+    "pathway": "AIS^1^3",
+    "planned_levels": "AIS^1^11",
+    "bay": "AIL^1^3",
+}
 
 
 def schedule_user() -> Any:
@@ -123,6 +133,8 @@ def _apply_stored(pk: int, message: python_hl7.Message, now: dt.datetime, replay
         stored = InboundMessage.objects.select_for_update().get(pk=pk)
         if stored.outcome and replayed_by is None:
             return stored  # another connection applied it while this one waited for the lock
+        if replayed_by is not None and not stored.may_replay:
+            return stored  # replayed by someone else meanwhile
         head = hl7.header(message)
         touched: Journey | Patient | None = None
         refusal: hl7.Refusal | None = None
@@ -133,7 +145,7 @@ def _apply_stored(pk: int, message: python_hl7.Message, now: dt.datetime, replay
         except hl7.Refusal as exc:
             refusal = exc
         except JourneyError as exc:
-            refusal = hl7.NotApplied(exc.message)
+            refusal = hl7.NotApplied(exc.message, location=FIELD_LOCATION.get(exc.field or "", ""))
         stored.outcome = refusal.ack_code if refusal else InboundMessage.Outcome.APPLIED
         stored.error = refusal.message if refusal else ""
         if isinstance(touched, Journey):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from journey import hl7_inbox
+from journey import hl7, hl7_inbox
 from journey.errors import JourneyError
 from journey.models import AuditEntry, HospitalAppointment, InboundMessage, Journey, JourneyEvent, Patient, ServiceCode
 from tests.hl7_messages import ack_fields, adt_a08, siu
@@ -422,3 +422,24 @@ def test_a_booking_without_levels_lands_with_levels_to_confirm(codes, morning):
     assert stored.outcome == AA
     assert journey.planned_levels == []
     assert "levels to confirm" in journey.events.get().summary
+
+
+def test_a_refusal_by_the_domain_names_the_field_that_carried_it(codes, morning):
+    receive(siu(appointment_id="A-1", mrn="H1", family="Quinn"))
+
+    stored = receive(siu(appointment_id="A-2", mrn="H1", family="Other", start="20261122093000"))
+
+    assert "ERR||PID^1^3|" in stored.ack
+
+
+def test_a_message_replayed_twice_at_once_is_applied_once(codes, morning):
+    failed = receive(siu(control_id="C-1", code="VP"))
+    ServiceCode.objects.create(code="VP", pathway=codes["vertebroplasty"])
+    admin = make_user("Unit admin")
+    stale_copy = InboundMessage.objects.get(pk=failed.pk)
+
+    hl7_inbox.replay(failed, by=admin)
+    again = hl7_inbox._apply_stored(stale_copy.pk, hl7.parse(stale_copy.raw), morning, replayed_by=admin)
+
+    assert again.outcome == AA
+    assert Journey.objects.count() == 1
