@@ -46,7 +46,7 @@ bench: $(VENV)/.dev
 
 ## bench-hl7: HL7 bookings per second and ACK latency over MLLP, SQLite and the local PostgreSQL
 bench-hl7: $(VENV)/.dev
-	$(BIN)/python bench/hl7.py
+	$(BIN)/python bench/hl7_bookings.py
 
 ## hl7-listen: receive the hospital's bookings (HL7 v2 over MLLP) on 127.0.0.1:2575, beside `make run`
 hl7-listen: $(VENV)/.runtime

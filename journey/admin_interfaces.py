@@ -46,7 +46,7 @@ class InboundMessageAdmin(ReadOnly):
     search_fields = ["control_id", "raw", "error", "patient__mrn"]
     list_select_related = ["journey__patient", "journey__pathway"]
     date_hierarchy = "received_at"
-    readonly_fields = [
+    readonly_fields = (
         "received_at",
         "peer",
         "sender",
@@ -61,7 +61,7 @@ class InboundMessageAdmin(ReadOnly):
         "replayed_by",
         "readable_raw",
         "readable_ack",
-    ]
+    )
     fields = readonly_fields
     actions = ["replay"]
 

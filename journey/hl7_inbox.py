@@ -170,7 +170,8 @@ def _book(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.dateti
     """SIU^S12: a new booking. The patient is found by MRN or registered."""
     booking = hl7.appointment(message)
     details = hl7.patient_details(message)
-    if booking.start is None:
+    day, scheduled_time = booking.day, booking.time
+    if day is None or scheduled_time is None:
         raise hl7.NotApplied("The booking has no start time (AIS-4, or SCH-11.4).", hl7_code=101, location="AIS^1^4")
     existing = HospitalAppointment.objects.filter(appointment_id=booking.appointment_id).first()
     if existing is not None:
@@ -182,8 +183,8 @@ def _book(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.dateti
     journey = Journey.objects.book(
         patient=details,
         pathway=_pathway(booking.service_code),
-        day=booking.day,
-        scheduled_time=booking.time,
+        day=day,
+        scheduled_time=scheduled_time,
         bay=booking.bay,
         planned_levels=booking.levels,
         by=by,

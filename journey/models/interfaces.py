@@ -15,7 +15,7 @@ from django.db.models import Q
 from journey.models.records import ClinicalRecord
 
 
-class ServiceCodeManager(models.Manager):
+class ServiceCodeManager(models.Manager["ServiceCode"]):
     def get_by_natural_key(self, code: str) -> ServiceCode:
         return self.get(code=code)
 

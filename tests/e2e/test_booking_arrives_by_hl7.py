@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from journey.mllp import Limits
 from journey.models import Journey
@@ -58,7 +58,7 @@ def test_a_booking_sent_over_mllp_appears_on_today_and_in_the_history(sign_in, n
     ack = send("s12_new_booking.hl7", listener_port)
     assert "MSA|AA|" in ack
 
-    page: Page = sign_in(new_page())
+    page = sign_in(new_page())
     row = page.get_by_role("row", name=re.compile("Margaret Quinn"))
     expect(row).to_be_visible()
     expect(row).to_contain_text("Vertebroplasty")
@@ -74,7 +74,7 @@ def test_a_booking_sent_over_mllp_appears_on_today_and_in_the_history(sign_in, n
 def test_a_booking_without_levels_asks_the_nurse_for_them(sign_in, new_page, listener_port, live_server):
     send("s12_levels_to_confirm.hl7", listener_port)
 
-    page: Page = sign_in(new_page())
+    page = sign_in(new_page())
     row = page.get_by_role("row", name=re.compile("Seamus O'Neill"))
     expect(row).to_contain_text("Levels to confirm")
     row.get_by_role("link", name=re.compile("Seamus O'Neill")).click()

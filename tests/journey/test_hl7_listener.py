@@ -163,7 +163,7 @@ def test_half_a_frame_and_then_silence_is_closed_after_the_timeout(running):
 def test_hostile_connections_never_stop_a_good_one_at_the_same_time(running):
     """A second connection keeps booking while the first sends every hostile frame and a stalled half frame."""
     stop = threading.Event()
-    answers: list[str] = []
+    answers = []
 
     def good_sender() -> None:
         with running.connect() as connection:

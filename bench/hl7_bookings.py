@@ -1,6 +1,6 @@
 """HL7 benchmark: bookings applied per second and ACK latency, over MLLP from a second process.
 
-    make bench-hl7        (or: .venv/bin/python bench/hl7.py [--messages 3000] [--connections 4] [--workers 4])
+    make bench-hl7        (or: .venv/bin/python bench/hl7_bookings.py [--messages 3000] [--connections 4] [--workers 4])
 
 For SQLite (a fresh file, WAL, as deployed) and PostgreSQL (a fresh database on the local server, when one
 answers), it migrates, loads the pathways (with their procedure codes), starts ``manage.py hl7_listen`` and
@@ -28,6 +28,7 @@ import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -67,7 +68,8 @@ def drive(port: int, messages: int, connections: int, run: str) -> tuple[float, 
     share = [list(range(i, messages, connections)) for i in range(connections)]
 
     def sender(numbers: list[int]) -> None:
-        mine, seen = [], {}
+        mine: list[float] = []
+        seen: dict[str, int] = {}
         with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
             for n in numbers:
                 sent = time.perf_counter()
@@ -141,7 +143,7 @@ def fresh_postgres() -> str | None:
     return f"{PG}/{PG_DATABASE}"
 
 
-def measure(label: str, listener: Listener, options: argparse.Namespace, run: str) -> dict[str, float | str]:
+def measure(label: str, listener: Listener, options: argparse.Namespace, run: str) -> dict[str, Any]:
     cpu, load = listener.cpu_seconds(), os.getloadavg()[0]
     seconds, latencies, codes = drive(listener.port, options.messages, options.connections, run)
     row = summary(label, seconds, latencies, codes)
@@ -150,7 +152,7 @@ def measure(label: str, listener: Listener, options: argparse.Namespace, run: st
     return row
 
 
-def summary(label: str, seconds: float, latencies: list[float], codes: dict[str, int]) -> dict[str, float | str]:
+def summary(label: str, seconds: float, latencies: list[float], codes: dict[str, int]) -> dict[str, Any]:
     ordered = sorted(latencies)
     return {
         "run": label,
@@ -183,7 +185,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     run = str(int(time.time()))
-    rows = []
+    rows: list[dict[str, Any]] = []
 
     with tempfile.TemporaryDirectory() as scratch:
         env = environment(f"sqlite:///{scratch}/baseline.sqlite3")
