@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from journey.models.records import ClinicalRecord
+from journey.models.records import ClinicalRecord, NeverDeletedManager
 
 
 class ServiceCodeManager(models.Manager["ServiceCode"]):
@@ -64,6 +64,8 @@ class HospitalAppointment(ClinicalRecord):
     sender = models.CharField(max_length=200, help_text="MSH-3^MSH-4 of the message that booked it.")
     booked_at = models.DateTimeField()
 
+    objects = NeverDeletedManager["HospitalAppointment"]()
+
     class Meta:
         ordering = ["-booked_at"]
         verbose_name = "appointment from the hospital's schedule"
@@ -102,6 +104,8 @@ class InboundMessage(ClinicalRecord):
     replayed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = NeverDeletedManager["InboundMessage"]()
 
     class Meta:
         ordering = ["-received_at", "-pk"]
