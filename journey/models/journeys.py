@@ -364,11 +364,19 @@ class Journey(ClinicalRecord):
                 .exclude(pk=journey.pk)
                 .exclude(status__in=Journey.NOT_HELD)
             )
+            duplicate = JourneyError(
+                f"{journey.patient.full_name} already has a journey on {day:%d %b %Y}.", field="day"
+            )
             if taken.exists():
-                raise JourneyError(f"{journey.patient.full_name} already has a journey on {day:%d %b %Y}.", field="day")
+                raise duplicate
             was = f"{journey.day:%d %b %Y} {journey.scheduled_time:%H:%M}"
             journey.day, journey.scheduled_time = day, scheduled_time
-            journey._save_change("day", "scheduled_time")
+            try:
+                with transaction.atomic():
+                    journey._save_change("day", "scheduled_time")
+            except IntegrityError:
+                # Booked onto that day by another workstation between the check and the write.
+                raise duplicate from None
             by_whom = f" by {source}" if source else ""
             journey._log(
                 JourneyEvent.Kind.RESCHEDULED,
