@@ -65,6 +65,8 @@ class Listener:
         self.workers = workers
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hl7")
         self.connections: set[asyncio.Task] = set()
+        # Connections with a message being applied: on stop, each finishes and sends its ACK first.
+        self.busy: set[asyncio.Task] = set()
         self.server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> asyncio.Server:
@@ -94,11 +96,16 @@ class Listener:
                 if isinstance(block, str):  # bytes outside a frame: say so, and read on
                     writer.writeblock(block.encode())
                 else:
+                    task = asyncio.current_task()
+                    assert task is not None
+                    self.busy.add(task)
                     try:
                         ack = await loop.run_in_executor(self.pool, self.handle, block, peer)
                     except Exception:
                         log.exception("HL7 from %s could not be stored; closing without an ACK so it is resent", peer)
                         return
+                    finally:
+                        self.busy.discard(task)
                     writer.writeblock(ack)
                 await writer.drain()
         except (ConnectionError, asyncio.CancelledError):
@@ -137,9 +144,13 @@ class Listener:
                 refusal = hl7.Rejected("The bytes did not begin with the MLLP start block (0x0B).", hl7_code=100)
                 return hl7.ack(None, "AR", refusal=refusal, now=timezone.now())
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop taking connections, let each message being applied finish and be answered, then close."""
         if self.server is not None:
             self.server.close()
+        if self.busy:
+            await asyncio.wait(set(self.busy), timeout=grace)
+            await asyncio.sleep(0)  # let the ACKs just computed be written
         for task in list(self.connections):
             task.cancel()
         await asyncio.gather(*self.connections, return_exceptions=True)
@@ -164,7 +175,7 @@ def serve_forever(
     ready: Callable[[str], None],
     handle: Callable[[bytes, str], bytes] = answer,
 ) -> None:
-    """Run until SIGTERM or SIGINT; the message being applied on each connection finishes first."""
+    """Run until SIGTERM or SIGINT; a message being applied on a connection is finished and answered first."""
 
     async def main() -> None:
         listener = Listener(limits, workers, handle)

@@ -200,3 +200,20 @@ def test_a_message_that_cannot_be_stored_gets_no_ack_so_the_sender_sends_it_agai
     with Running(Limits(), handle=database_down) as running, running.connect() as connection:
         connection.sendall(START + siu() + END)
         assert closed_by_listener(connection, within=5)
+
+
+def test_stopping_the_listener_answers_the_message_being_applied_first(codes):
+    started = threading.Event()
+
+    def slow(block: bytes, peer: str) -> bytes:
+        started.set()
+        time.sleep(0.5)
+        return b"MSH|^~\\&|SPINE-TRACKER|DAY-UNIT|||20261121||ACK^S12^ACK|1|P|2.5\rMSA|AA|C-SLOW\r"
+
+    running = Running(Limits(), handle=slow).__enter__()
+    with running.connect() as connection:
+        connection.sendall(START + siu(control_id="C-SLOW") + END)
+        assert started.wait(5)
+        running.__exit__()  # SIGTERM's path: close the listener while the message is being applied
+
+        assert ack_fields(read_frame(connection))["control_id"] == "C-SLOW"
