@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run serve test bench load backup lint format check clean
+.PHONY: run serve test bench bench-hl7 hl7-listen load backup lint format check clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -45,6 +45,14 @@ test: $(VENV)/.dev
 ## bench: board throughput and latency against a baseline, with gunicorn and wrk (needs: apt-get install wrk)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py
+
+## bench-hl7: HL7 bookings per second and ACK latency over MLLP, SQLite and the local PostgreSQL
+bench-hl7: $(VENV)/.dev
+	$(BIN)/python bench/hl7_bookings.py
+
+## hl7-listen: receive the hospital's bookings (HL7 v2 over MLLP) on 127.0.0.1:2575, beside `make run`
+hl7-listen: $(VENV)/.runtime
+	$(DEV) $(BIN)/python manage.py hl7_listen --host 127.0.0.1 --port 2575
 
 ## load: 50 nurses and 40 boards for 5 minutes against two gunicorns on PostgreSQL, a worker killed midway
 load: $(VENV)/.dev

@@ -18,7 +18,7 @@ from journey.models import Alert, Journey, StageDefinition, StageTimer
 TOKEN_SQL = f"SELECT COUNT(*), SUM(version), MAX(id) FROM {Journey._meta.db_table} WHERE day = %s"
 
 # Most urgent first; a journey ranks by its most urgent alert, then by what it is doing.
-ALERT_RANK = {"red-flag": 0, "round-overdue": 1, "over-target": 2, "ready": 3, "no-driver": 4}
+ALERT_RANK = {"red-flag": 0, "round-overdue": 1, "over-target": 2, "ready": 3, "levels": 4, "no-driver": 4}
 STATUS_RANK = {
     Journey.Status.IN_PROGRESS: 5,
     Journey.Status.SCHEDULED: 6,

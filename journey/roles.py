@@ -20,20 +20,23 @@ _PATHWAY_EDITING = [
     for action in ("add", "change", "delete", "view")
 ]
 
+# The hospital's interfaces: the admin keeps the procedure-code table and may replay a failed message.
+_INTERFACES = [
+    *(f"{action}_servicecode" for action in ("add", "change", "delete", "view")),
+    "view_inboundmessage",
+    "replay_inboundmessage",
+    "view_hospitalappointment",
+    # Interface tokens for the FHIR API: created and revoked (never deleted) for the integration engine.
+    "add_interfacetoken",
+    "change_interfacetoken",
+    "view_interfacetoken",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     NURSE: _CARE,
     COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board"],
     CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag"],
-    # Interface tokens: created and revoked (never deleted) for the hospital's integration engine.
-    UNIT_ADMIN: [
-        *_PATHWAY_EDITING,
-        "view_journey",
-        "view_patient",
-        "view_board",
-        "add_interfacetoken",
-        "change_interfacetoken",
-        "view_interfacetoken",
-    ],
+    UNIT_ADMIN: [*_PATHWAY_EDITING, *_INTERFACES, "view_journey", "view_patient", "view_board"],
     # A waiting-room screen: the anonymised board and nothing else.
     DISPLAY: ["view_public_board"],
 }

@@ -10,6 +10,7 @@ from django.utils import timezone
 from journey.board import BoardRow
 from journey.levels import format_levels
 from journey.models import StageTimer
+from journey.wording import LEVELS_TO_CONFIRM
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def _display(row: BoardRow, journey_url: str) -> RowDisplay:
         url=f"{journey_url}{journey.pk}/",
         who=f"{journey.patient.initials} · {journey.patient.mrn[-4:]}",
         procedure=journey.pathway.name,
-        levels=format_levels(journey.planned_levels),
+        levels=format_levels(journey.planned_levels) if journey.planned_levels else LEVELS_TO_CONFIRM.capitalize(),
         stage=row.stage_name,
         timer=row.timer,
         alerts=[(alert.kind, alert.text) for alert in row.alerts],

@@ -369,6 +369,26 @@ class NoteForm(forms.Form):
         self.helper = crispy_helper("version", "note", save_button(self, button, css))
 
 
+class BookingForm(forms.Form):
+    """Correct the booking on the ward: record the levels a booking came without, or move the bay."""
+
+    version = VersionField()
+    planned_levels = forms.CharField(label="Planned vertebral levels", max_length=100, help_text=LEVELS_HELP)
+    bay = forms.CharField(label="Bay", max_length=20, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["planned_levels"].error_messages["required"] = "Enter the planned levels, such as T12, L1."
+        self.helper = crispy_helper(
+            "version",
+            Row(Column("planned_levels", css_class="col-md-8"), Column("bay")),
+            Submit("save", "Save the booking", css_class="btn-secondary"),
+        )
+
+    def clean_planned_levels(self) -> list[str]:
+        return parse_levels(self.cleaned_data["planned_levels"])
+
+
 class DriverForm(forms.Form):
     version = VersionField()
     name = forms.CharField(label="Driver's name", max_length=100, required=False)

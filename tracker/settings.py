@@ -7,6 +7,7 @@ DATABASE_URL          e.g. postgres://user@127.0.0.1:5432/tracker (default: SQLi
 TRACKER_TIME_ZONE     the unit's time zone, e.g. Europe/London (default UTC). Times are stored in UTC.
 TRACKER_UNIT_NAME     the unit's name on the discharge sheet.
 TRACKER_UNIT_PHONE    the number patients call with a concern, printed on the discharge sheet.
+TRACKER_HL7_ASSIGNING_AUTHORITY  PID-3's assigning authority whose identifier is the MRN (default HOSP).
 DJANGO_HTTPS          1 (default unless DJANGO_DEBUG=1): HTTPS only, secure cookies, HSTS.
 DJANGO_TRUST_X_FORWARDED_PROTO  1 when a TLS-terminating proxy in front sets X-Forwarded-Proto.
 TRACKER_PROXY_COUNT   how many trusted proxies append to X-Forwarded-For (default 0: REMOTE_ADDR is the client).
@@ -186,6 +187,11 @@ TRACKER_UNIT_PHONE = os.environ.get("TRACKER_UNIT_PHONE", "0161 496 0000")
 # The FHIR export (journey/fhir.py): the hospital's MRN namespace, and the base of the unit's own code systems.
 TRACKER_FHIR_MRN_SYSTEM = os.environ.get("TRACKER_FHIR_MRN_SYSTEM", "https://hospital.example/fhir/sid/mrn")
 TRACKER_FHIR_CODE_BASE = os.environ.get("TRACKER_FHIR_CODE_BASE", "https://spine-day-unit.example/fhir").rstrip("/")
+# HL7 v2 bookings (manage.py hl7_listen): the MRN is PID-3's identifier with this assigning authority;
+# the ACKs name this application and facility in MSH-3 and MSH-4.
+TRACKER_HL7_ASSIGNING_AUTHORITY = os.environ.get("TRACKER_HL7_ASSIGNING_AUTHORITY", "HOSP")
+TRACKER_HL7_APPLICATION = os.environ.get("TRACKER_HL7_APPLICATION", "SPINE-TRACKER")
+TRACKER_HL7_FACILITY = os.environ.get("TRACKER_HL7_FACILITY", "DAY-UNIT")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -26,6 +26,7 @@ urlpatterns = [
     path("journeys/<int:pk>/red-flags/<int:flag_pk>/resolve/", journeys.resolve_red_flag, name="journey-resolve"),
     path("journeys/<int:pk>/override/", journeys.override_minimum, name="journey-override"),
     path("journeys/<int:pk>/driver/", journeys.update_driver, name="journey-driver"),
+    path("journeys/<int:pk>/booking/", journeys.change_booking, name="journey-booking"),
     path("journeys/<int:pk>/cancel/", journeys.cancel, name="journey-cancel"),
     path("journeys/<int:pk>/discharge-sheet/", journeys.discharge_sheet, name="journey-discharge-sheet"),
     path("journeys/<int:pk>/family-card/", journeys.family_card, name="journey-family-card"),

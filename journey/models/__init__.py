@@ -1,11 +1,12 @@
 from journey.models.audit import AuditEntry
 from journey.models.events import JourneyEvent
-from journey.models.interfaces import InterfaceToken
+from journey.models.interfaces import HospitalAppointment, InboundMessage, ServiceCode
 from journey.models.journeys import Alert, Journey, RailStop
 from journey.models.observations import ObservationRound, RoundSlot
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
 from journey.models.red_flags import RedFlag, RedFlagKind
+from journey.models.tokens import InterfaceToken
 from journey.models.visits import Answer, Condition, StageTimer, StageVisit
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Condition",
+    "HospitalAppointment",
+    "InboundMessage",
     "InterfaceToken",
     "ItemDefinition",
     "Journey",
@@ -25,6 +28,7 @@ __all__ = [
     "RedFlag",
     "RedFlagKind",
     "RoundSlot",
+    "ServiceCode",
     "StageDefinition",
     "StageTimer",
     "StageVisit",

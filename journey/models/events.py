@@ -19,6 +19,8 @@ class JourneyEvent(ClinicalRecord):
         BOOKED = "checked_in", "Booked"
         ARRIVED = "arrived", "Arrived"
         DID_NOT_ARRIVE = "did_not_arrive", "Did not arrive"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        BOOKING_CHANGED = "booking_changed", "Booking changed"
         ANSWER_RECORDED = "answer", "Checklist answer"
         STAGE_COMPLETED = "stage_completed", "Stage completed"
         MINIMUM_OVERRIDDEN = "minimum_overridden", "Minimum overridden"

@@ -132,13 +132,18 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         driver_name: str = "",
         driver_phone: str = "",
         now: datetime | None = None,
+        source: str = "",
     ) -> Journey:
         """Book a patient's procedure day: find (or register) the patient and the journey, in one
         transaction, so a refused booking leaves no new patient behind. The day starts when the patient
-        arrives (``arrive``). A refusal names the detail it is about (``JourneyError.field``)."""
+        arrives (``arrive``). A refusal names the detail it is about (``JourneyError.field``).
+
+        No planned levels (an empty list, as a booking from the hospital's schedule may come) books the
+        day with "levels to confirm": no stage closes until a nurse records them (``change_booking``).
+        ``source`` names who booked it when that is not ``by``'s doing alone ("the hospital's schedule")."""
         now = now or timezone.now()
         try:
-            levels = parse_levels(planned_levels)
+            levels = parse_levels(planned_levels) if planned_levels != [] else []
         except ValidationError as exc:
             raise JourneyError(" ".join(exc.messages), field="planned_levels") from exc
         try:
@@ -168,7 +173,8 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
                         created_by=by,
                         created_at=now,
                     )
-                    summary = f"Booked for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
+                    booked = f"Booked by {source}" if source else "Booked"
+                    summary = f"{booked} for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
                     journey._log(JourneyEvent.Kind.BOOKED, by, now, summary)
             except IntegrityError:
                 # Another workstation booked the same patient and day between the check and the insert.
@@ -277,6 +283,8 @@ class Journey(ClinicalRecord):
                 alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
             elif timer.state == "ready":
                 alerts.append(Alert("ready", timer.label))
+        if not self.is_closed and not self.planned_levels:
+            alerts.append(Alert("levels", "Levels to confirm"))
         if not self.is_closed and not self.has_driver_details:
             alerts.append(Alert("no-driver", "No driver confirmed"))
         return alerts
@@ -338,6 +346,114 @@ class Journey(ClinicalRecord):
             journey.status = self.Status.DID_NOT_ARRIVE
             journey._save_change("status")
             journey._log(JourneyEvent.Kind.DID_NOT_ARRIVE, by, now, f"Did not arrive: {reason}")
+
+    @alters_data
+    def reschedule(
+        self,
+        *,
+        day: date,
+        scheduled_time: time,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+        source: str = "",
+    ) -> None:
+        """Move a booked day to another date or time, before the patient arrives."""
+        now = now or timezone.now()
+        with self._changing(expected_version) as journey:
+            if journey.status != self.Status.SCHEDULED:
+                raise OutOfOrder(f"{journey.patient.full_name} has already arrived: the day can no longer be moved.")
+            if (journey.day, journey.scheduled_time) == (day, scheduled_time):
+                raise _Unchanged
+            taken = (
+                Journey.objects.filter(patient_id=journey.patient_id, day=day)
+                .exclude(pk=journey.pk)
+                .exclude(status__in=Journey.NOT_HELD)
+            )
+            duplicate = JourneyError(
+                f"{journey.patient.full_name} already has a journey on {day:%d %b %Y}.", field="day"
+            )
+            if taken.exists():
+                raise duplicate
+            was = f"{journey.day:%d %b %Y} {journey.scheduled_time:%H:%M}"
+            journey.day, journey.scheduled_time = day, scheduled_time
+            try:
+                with transaction.atomic():
+                    journey._save_change("day", "scheduled_time")
+            except IntegrityError:
+                # Booked onto that day by another workstation between the check and the write.
+                raise duplicate from None
+            by_whom = f" by {source}" if source else ""
+            journey._log(
+                JourneyEvent.Kind.RESCHEDULED,
+                by,
+                now,
+                f"Rescheduled{by_whom} to {day:%d %b %Y} {scheduled_time:%H:%M} (was {was})",
+            )
+
+    @alters_data
+    def change_booking(
+        self,
+        *,
+        by: Any,
+        bay: str | None = None,
+        planned_levels: str | list[str] | None = None,
+        scheduled_time: time | None = None,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+        source: str = "",
+    ) -> None:
+        """Change the bay, the planned levels or the booked time; what is not given stays as it is.
+
+        Levels change until a stage has closed (consent checks them); the time until the patient arrives;
+        the bay at any time. Recording levels on a day booked with "levels to confirm" is this verb too.
+        """
+        now = now or timezone.now()
+        levels = None
+        if planned_levels is not None:
+            try:
+                levels = parse_levels(planned_levels)
+            except ValidationError as exc:
+                raise JourneyError(" ".join(exc.messages), field="planned_levels") from exc
+        if bay is not None:
+            bay = tidy(bay)
+            if len(bay) > 20:
+                raise JourneyError("A bay is at most 20 characters.", field="bay")
+        with self._changing(expected_version) as journey:
+            changes, fields = [], []
+            if bay is not None and bay != journey.bay:
+                changes.append(f"bay {bay or 'none'} (was {journey.bay or 'none'})")
+                journey.bay = bay
+                fields.append("bay")
+            if levels is not None and levels != journey.planned_levels:
+                if journey.visits.filter(completed_at__isnull=False).exists():
+                    raise JourneyError(
+                        f"{journey.patient.full_name}'s levels were checked at consent and can no longer change: "
+                        "cancel and book again if they are wrong.",
+                        field="planned_levels",
+                    )
+                changes.append(f"{levels_text(levels)} (was {levels_text(journey.planned_levels)})")
+                journey.planned_levels = levels
+                fields.append("planned_levels")
+            if scheduled_time is not None and scheduled_time != journey.scheduled_time:
+                if journey.status != self.Status.SCHEDULED:
+                    raise OutOfOrder(
+                        f"{journey.patient.full_name} has already arrived: the booked time can no longer change."
+                    )
+                changes.append(f"time {scheduled_time:%H:%M} (was {journey.scheduled_time:%H:%M})")
+                journey.scheduled_time = scheduled_time
+                fields.append("scheduled_time")
+            if not changes:
+                raise _Unchanged
+            journey._save_change(*fields)
+            by_whom = f" by {source}" if source else ""
+            journey._log(
+                JourneyEvent.Kind.BOOKING_CHANGED,
+                by,
+                now,
+                f"Booking changed{by_whom}: {'; '.join(changes)}",
+                journey.current_visit,
+            )
 
     @alters_data
     def record_answer(
@@ -866,7 +982,7 @@ def _conflict_message(item: ItemDefinition, standing: Answer | None) -> str:
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # red-flag, round-overdue, over-target, ready, no-driver
+    kind: str  # red-flag, round-overdue, over-target, ready, levels, no-driver
     text: str
 
 

@@ -39,7 +39,7 @@ class Condition:
     label: str
     met: bool
     problem: str
-    # Which named check said so: item, score, rounds, red-flag or minimum.
+    # Which named check said so: levels, item, score, rounds, red-flag or minimum.
     check: str = "item"
     item_id: int | None = None
 
@@ -233,6 +233,7 @@ class StageVisit(ClinicalRecord):
         """Each thing this stage needs before it may close, met or not, in the ward's words."""
         answers = self.current_answers() if answers is None else answers
         return [
+            *self.levels_planned(),
             *self.items_answered(answers),
             *self.score_reached(answers),
             *self.rounds_recorded(now),
@@ -243,6 +244,14 @@ class StageVisit(ClinicalRecord):
     def problems(self, now: datetime) -> list[str]:
         """Everything that keeps this stage from closing now; empty when it may close."""
         return [c.problem for c in self.conditions(now) if not c.met]
+
+    def levels_planned(self) -> list[Condition]:
+        """The planned levels recorded: a booking from the hospital's schedule may arrive without them,
+        and no stage (consent first) closes until a nurse records them."""
+        if self.journey.planned_levels:
+            return []
+        problem = "The planned levels are not recorded yet: record them (levels to confirm) before going on."
+        return [Condition("Planned levels recorded", False, problem, "levels")]
 
     def items_answered(self, answers: dict[int, Answer]) -> list[Condition]:
         """Each required item answered, and every answer acceptable (levels as planned, a driver named...)."""

@@ -95,7 +95,7 @@ def test_each_request_reads_the_user_then_whether_it_is_a_demo_account_in_one_pl
 
 
 def test_demo_accounts_made_before_the_marker_are_marked_by_the_migration(db, django_user_model):
-    migration = import_module("journey.migrations.0005_h14_keyed_audit_append_only")
+    migration = import_module("journey.migrations.0005_keyed_audit_append_only")
     old_demo = django_user_model.objects.create_user("coordinator", password="ward-demo-2026")
     changed_password = django_user_model.objects.create_user("nurse", password="a-real-password-now")
     stranger = django_user_model.objects.create_user("someone", password="ward-demo-2026")

@@ -79,6 +79,7 @@ ACTIONS = [
         "journey-driver", _at("consent"), {"name": "New Driver", "phone": "07700 900222"}, roles.NURSE, roles.UNIT_ADMIN
     ),
     Action("journey-cancel", lambda j, n: None, {"note": "Patient unwell"}, roles.COORDINATOR, roles.UNIT_ADMIN),
+    Action("journey-booking", _at("consent"), {"planned_levels": "L2", "bay": "5"}, roles.NURSE, roles.COORDINATOR),
 ]
 
 

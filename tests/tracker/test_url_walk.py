@@ -47,6 +47,7 @@ ACCESS = {
     "journey-resolve": ("POST", frozenset({LEAD})),
     "journey-override": ("POST", frozenset({LEAD})),
     "journey-driver": ("POST", CARE),
+    "journey-booking": ("POST", CARE),
     "journey-cancel": ("POST", frozenset({NURSE, COORDINATOR, LEAD})),
     "board": ("GET", CLINICAL),
     "board-wall": ("GET", CLINICAL),

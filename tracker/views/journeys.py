@@ -22,10 +22,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
+from journey.levels import format_levels
 from journey.models import AuditEntry, Condition, Journey, JourneyEvent, ObservationRound
 from journey.wording import clock, person
 from tracker.access import WardRequest, journey_for
 from tracker.forms import (
+    BookingForm,
     ChecklistForm,
     DriverForm,
     EscalationForm,
@@ -128,6 +130,7 @@ def render_journey(
     conditions = visit.conditions(now, answers) if visit else []
     page = PageForms(journey, posted)
     driver = {"name": journey.driver_name, "phone": journey.driver_phone}
+    booking = {"planned_levels": format_levels(journey.planned_levels), "bay": journey.bay}
     told_now = {"told_at": timezone.localtime(now).strftime("%H:%M")}
     flags = [
         {
@@ -145,6 +148,7 @@ def render_journey(
     context = {
         "start_form": page.get("start", VersionForm),
         "driver_form": page.get("driver", DriverForm, initial=driver),
+        "booking_form": page.get("booking", BookingForm, initial=booking),
         "cancel_form": page.get("cancel", _cancel_form),
         "red_flag_form": page.get("red_flag", RedFlagForm),
         "journey": journey,
@@ -434,6 +438,22 @@ def update_driver(request: WardRequest, pk: int) -> HttpResponse:
         form,
         lambda d: journey.update_driver(
             name=d["name"], phone=d["phone"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def change_booking(request: WardRequest, pk: int) -> HttpResponse:
+    """Record the levels of a booking that came without them, or correct the levels or the bay."""
+    journey = journey_for(request, pk, CARE)
+    form = BookingForm(request.POST, auto_id=form_ids("booking"))
+    return _act(
+        request,
+        journey,
+        "booking",
+        form,
+        lambda d: journey.change_booking(
+            planned_levels=d["planned_levels"], bay=d["bay"], by=request.user, expected_version=d["version"]
         ),
     )
 
