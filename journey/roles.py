@@ -16,14 +16,14 @@ DISPLAY = "Display"
 _CARE = ["view_journey", "view_patient", "check_in_patient", "record_care", "view_board"]
 _PATHWAY_EDITING = [
     f"{action}_{model}"
-    for model in ("pathway", "stagedefinition", "itemdefinition")
+    for model in ("pathway", "stagedefinition", "itemdefinition", "roundrules")
     for action in ("add", "change", "delete", "view")
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     NURSE: _CARE,
     COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board"],
-    CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag"],
+    CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag", "set_spo2_scale", "mark_round_missed"],
     # Interface tokens: created and revoked (never deleted) for the hospital's integration engine.
     UNIT_ADMIN: [
         *_PATHWAY_EDITING,

@@ -1,8 +1,19 @@
 from journey.models.audit import AuditEntry
 from journey.models.events import JourneyEvent
+from journey.models.handovers import Handover
 from journey.models.interfaces import InterfaceToken
 from journey.models.journeys import Alert, Journey, RailStop
-from journey.models.observations import ObservationRound, RoundSlot
+from journey.models.observations import (
+    Consciousness,
+    MissedRound,
+    News2Risk,
+    ObservationRound,
+    RoundRules,
+    RoundSlot,
+    RoundTiming,
+    Spo2Scale,
+    Spo2ScaleOrder,
+)
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
 from journey.models.red_flags import RedFlag, RedFlagKind
@@ -13,10 +24,14 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Condition",
+    "Consciousness",
+    "Handover",
     "InterfaceToken",
     "ItemDefinition",
     "Journey",
     "JourneyEvent",
+    "MissedRound",
+    "News2Risk",
     "ObservationRound",
     "Pathway",
     "Patient",
@@ -24,7 +39,11 @@ __all__ = [
     "RailStop",
     "RedFlag",
     "RedFlagKind",
+    "RoundRules",
     "RoundSlot",
+    "RoundTiming",
+    "Spo2Scale",
+    "Spo2ScaleOrder",
     "StageDefinition",
     "StageTimer",
     "StageVisit",

@@ -64,8 +64,8 @@ def test_the_list_costs_the_same_queries_for_three_journeys_or_thirty(
     def queries_for_page():
         # session, user, the user's permissions, journeys+patient+pathway,
         # open visits+stage, their stages' checklist items, their standing answers (the timer's "ready"
-        # needs both), their observation rounds, open red flags
-        with django_assert_num_queries(9):
+        # needs both), their observation rounds and missed rounds, open red flags, handovers (alerts)
+        with django_assert_num_queries(11):
             assert client.get(URL).status_code == 200
 
     queries_for_page()
