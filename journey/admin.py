@@ -24,6 +24,7 @@ from journey.models import (
     JourneyEvent,
     Pathway,
     Patient,
+    RoundRules,
     StageDefinition,
     StageVisit,
 )
@@ -37,11 +38,36 @@ class StageInline(admin.TabularInline):
     show_change_link = True
 
 
+class RoundRulesInline(admin.StackedInline):
+    """The thresholds a recovery round is checked against, and whether its first round waits for the
+    handover: one set per pathway (a pathway without one uses the defaults shown here)."""
+
+    model = RoundRules
+    can_delete = False
+    max_num = 1
+    fieldsets = [
+        (
+            "Safe ranges (outside: flagged for a second look)",
+            {
+                "fields": [
+                    ("systolic_low", "systolic_high"),
+                    ("diastolic_low", "diastolic_high"),
+                    ("heart_rate_low", "heart_rate_high"),
+                    ("resp_rate_low", "resp_rate_high"),
+                    ("spo2_low", "spo2_high"),
+                ]
+            },
+        ),
+        ("Red flags", {"fields": ["spo2_red_flag_below", "baseline_change_percent", "severe_pain_from"]}),
+        ("Handover", {"fields": ["first_round_before_handover"]}),
+    ]
+
+
 @admin.register(Pathway)
 class PathwayAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "is_active", "stage_count"]
     prepopulated_fields = {"code": ["name"]}
-    inlines = [StageInline]
+    inlines = [RoundRulesInline, StageInline]
 
     @admin.display(description="stages")
     def stage_count(self, pathway: Pathway) -> int:

@@ -10,15 +10,26 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 
-from journey.models import Alert, Journey, StageDefinition, StageTimer
+from journey.models import Alert, Journey, ObservationRound, StageDefinition, StageTimer
 
 TOKEN_SQL = f"SELECT COUNT(*), SUM(version), MAX(id) FROM {Journey._meta.db_table} WHERE day = %s"
 
 # Most urgent first; a journey ranks by its most urgent alert, then by what it is doing.
-ALERT_RANK = {"red-flag": 0, "round-overdue": 1, "over-target": 2, "ready": 3, "levels": 4, "no-driver": 4}
+ALERT_RANK = {
+    "red-flag": 0,
+    "continuous": 0,
+    "round-overdue": 1,
+    "news2-review": 1,
+    "handover": 2,
+    "over-target": 2,
+    "ready": 3,
+    "levels": 4,
+    "no-driver": 4,
+}
 STATUS_RANK = {
     Journey.Status.IN_PROGRESS: 5,
     Journey.Status.SCHEDULED: 6,
@@ -39,6 +50,8 @@ class BoardRow:
     rank: int
     step: int  # the current stage's place in the pathway, 1-based; 0 when no stage is open
     steps: int
+    news2: ObservationRound | None = None  # a recovering patient's last scored round
+    nurse: Any = None  # who acknowledged the last handover
 
     @property
     def needs_attention(self) -> bool:
@@ -105,4 +118,6 @@ def _row(journey: Journey, stages: list[StageDefinition], now: datetime) -> Boar
         rank=rank,
         step=stage_ids.index(visit.stage_id) + 1 if visit else 0,
         steps=len(stage_ids),
+        news2=journey.last_news2_round() if visit is not None and visit.round_minutes else None,
+        nurse=journey.nurse,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,13 +18,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from journey import roles
-from journey.models import ItemDefinition, Journey, ObservationRound, Pathway, Patient, RedFlagKind
+from journey.handover import draft_sbar
+from journey.models import Handover, ItemDefinition, Journey, ObservationRound, Pathway, Patient, RedFlagKind
 
 DEMO_PASSWORD = "ward-demo-2026"
 
 DEMO_STAFF = [
     # username, first name, last name, role, is_staff (may open the admin)
     ("nurse", "Sam", "Okafor", roles.NURSE, False),
+    ("nurse2", "Jo", "Baker", roles.NURSE, False),
     ("coordinator", "Priya", "Shah", roles.COORDINATOR, False),
     ("lead", "Helen", "Marsh", roles.CLINICAL_LEAD, False),
     ("admin", "Chris", "Doyle", roles.UNIT_ADMIN, True),
@@ -90,6 +93,8 @@ def settled_round() -> ObservationRound:
         heart_rate=72,
         resp_rate=14,
         spo2=97,
+        consciousness=ObservationRound.Consciousness.ALERT,
+        temperature=Decimal("36.8"),
         legs=ObservationRound.Legs.AS_BASELINE,
         pain=3,
         dressing=ObservationRound.Dressing.DRY,
@@ -99,7 +104,7 @@ def settled_round() -> ObservationRound:
 def record_rounds(journey: Journey, *, by: Any, now: datetime, missed: tuple[int, ...] = ()) -> None:
     """Record every round of the current stage that is due by ``now``, each at its due time."""
     for slot in journey.open_visit().round_slots(now):
-        if slot.done is None and slot.due_at <= now and slot.number not in missed:
+        if slot.is_open and slot.scheduled and slot.due_at <= now and slot.number not in missed:
             journey.record_round(settled_round(), by=by, now=slot.due_at)
 
 
@@ -120,6 +125,8 @@ class DemoPatient:
     home: bool = False  # walked all the way through discharge
     missed_rounds: tuple[int, ...] = ()  # observation rounds left unrecorded (shown overdue)
     cement_leak: bool = False  # leakage seen at injection: a red flag, escalated to the lead
+    unwell: bool = False  # the latest round scores NEWS2 5 (feverish, fast breathing): a red flag, escalated
+    handover_waiting: int = 0  # minutes since a change-of-nurse handover that nobody has acknowledged
 
 
 VP, KP = "vertebroplasty", "kyphoplasty"
@@ -137,16 +144,18 @@ DEMO_DAY = [
     # Twenty minutes left flat, and the round due at 90 minutes is overdue.
     DemoPatient("M100263", "Peter Walsh", date(1950, 1, 30), VP, "L2", "4", ("Anne Walsh", "0161 496 0011"),
                 finished=[17, 26, 9, 52], in_stage=100, missed_rounds=(5,)),
+    # Feverish and breathing fast at the latest round: NEWS2 5, a red flag escalated, next round hourly.
     DemoPatient("M100270", "Irene Moore", date(1944, 8, 9), VP, "T11", "5", ("Colin Moore", "0161 496 0022"),
-                finished=[16, 31, 8, 58], in_stage=35),
+                finished=[16, 31, 8, 58], in_stage=35, unwell=True),
     # In the procedure room: cement leakage seen, a red flag escalated.
     DemoPatient("M100288", "Stanley Price", date(1939, 12, 5), KP, "L1 L2", "6", ("Ruth Price", "07700 900234"),
                 finished=[19, 27, 9], in_stage=40, answered=3, cement_leak=True),
     # Injection running over its hour.
     DemoPatient("M100295", "Edna Fletcher", date(1947, 4, 17), VP, "L3", "7", ("Tom Fletcher", "07700 900345"),
                 finished=[15, 29, 10], in_stage=75, answered=4),
+    # A change of nurse written a quarter of an hour ago and not yet acknowledged.
     DemoPatient("M100302", "George Harris", date(1952, 9, 26), VP, "T8", "8", ("Linda Harris", "07700 900567"),
-                finished=[20, 30], in_stage=6, answered=2),
+                finished=[20, 30], in_stage=20, answered=2, handover_waiting=15),
     # Prep near its target, and prep over it.
     DemoPatient("M100317", "Violet Turner", date(1943, 2, 11), VP, "L4", "9", ("Mark Turner", "07700 900678"),
                 finished=[18], in_stage=27, answered=7),
@@ -224,11 +233,23 @@ def seed_day(now: datetime | None = None) -> int:
     return added
 
 
+def hand_over(journey: Journey, *, by: Any, to: Any, now: datetime) -> None:
+    """The handing nurse writes the drafted SBAR; the receiving nurse acknowledges it two minutes later."""
+    occasion = (
+        Handover.Occasion.INTO_RECOVERY if journey.open_visit().round_minutes else Handover.Occasion.CHANGE_OF_NURSE
+    )
+    handover = journey.write_handover(occasion=occasion, **draft_sbar(journey, now).texts(), by=by, now=now)
+    journey.acknowledge_handover(handover, by=to, now=now + timedelta(minutes=2))
+
+
 def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) -> None:
     clock = arrived
+    receiving = get_user_model().objects.get(username="nurse2")
     journey.arrive(by=nurse, now=clock)
     for minutes in demo.finished:
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=max(minutes - 2, 1)))
+        if journey.open_visit().round_minutes:
+            hand_over(journey, by=nurse, to=receiving, now=clock + timedelta(minutes=1))
         clock += timedelta(minutes=minutes)
         record_rounds(journey, by=nurse, now=clock)
         journey.complete_stage(by=nurse, now=clock)
@@ -236,7 +257,27 @@ def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) ->
         return
     if demo.answered != 0:
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=1), only=demo.answered)
-    record_rounds(journey, by=nurse, now=clock + timedelta(minutes=demo.in_stage), missed=demo.missed_rounds)
+    if journey.open_visit().round_minutes and demo.in_stage >= 2:
+        hand_over(journey, by=nurse, to=receiving, now=clock + timedelta(minutes=1))
+    now = clock + timedelta(minutes=demo.in_stage)
+    if demo.unwell:
+        due = [slot for slot in journey.open_visit().round_slots(now) if slot.due_at <= now]
+        record_rounds(journey, by=nurse, now=now, missed=(*demo.missed_rounds, due[-1].number))
+        unwell = settled_round()
+        unwell.resp_rate, unwell.heart_rate, unwell.temperature = 22, 112, Decimal("38.5")
+        journey.record_round(unwell, by=receiving, now=due[-1].due_at)
+        told = due[-1].due_at + timedelta(minutes=2)
+        for flag in journey.red_flags.filter(resolved_at__isnull=True):
+            journey.record_escalation(
+                flag, told_who="Dr Helen Marsh, clinical lead", told_at=told, by=receiving, now=told
+            )
+    else:
+        record_rounds(journey, by=nurse, now=now, missed=demo.missed_rounds)
+    if demo.handover_waiting:
+        written = now - timedelta(minutes=demo.handover_waiting)
+        journey.write_handover(
+            occasion=Handover.Occasion.CHANGE_OF_NURSE, **draft_sbar(journey, written).texts(), by=nurse, now=written
+        )
     if demo.cement_leak:
         seen = clock + timedelta(minutes=demo.in_stage - 5)
         leakage = journey.open_visit().stage.items.get(code="cement_leakage")

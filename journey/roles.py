@@ -16,7 +16,7 @@ DISPLAY = "Display"
 _CARE = ["view_journey", "view_patient", "check_in_patient", "record_care", "view_board"]
 _PATHWAY_EDITING = [
     f"{action}_{model}"
-    for model in ("pathway", "stagedefinition", "itemdefinition")
+    for model in ("pathway", "stagedefinition", "itemdefinition", "roundrules")
     for action in ("add", "change", "delete", "view")
 ]
 
@@ -35,7 +35,7 @@ _INTERFACES = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     NURSE: _CARE,
     COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board"],
-    CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag"],
+    CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag", "set_spo2_scale", "mark_round_missed"],
     UNIT_ADMIN: [*_PATHWAY_EDITING, *_INTERFACES, "view_journey", "view_patient", "view_board"],
     # A waiting-room screen: the anonymised board and nothing else.
     DISPLAY: ["view_public_board"],

@@ -149,9 +149,10 @@ def walk_to(journey: Journey, stage_code: str, by: Any, *, now: datetime | None 
 
 
 def record_all_rounds(journey: Journey, by: Any, *, now: datetime | None = None) -> None:
+    """Record every open scheduled round at its due time, so each counts (rounds are timed)."""
     for slot in journey.open_visit().round_slots(now):
-        if slot.done is None:
-            journey.record_round(settled_round(), by=by, now=now)
+        if slot.is_open and slot.scheduled:
+            journey.record_round(settled_round(), by=by, now=slot.due_at)
 
 
 def score_padss(journey: Journey, by: Any, points: tuple[int, ...] = (2, 2, 2, 2, 2)) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from journey.board import BoardRow
 from journey.levels import format_levels
 from journey.models import StageTimer
-from journey.wording import LEVELS_TO_CONFIRM
+from journey.wording import LEVELS_TO_CONFIRM, duration, person
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class RowDisplay:
     timer: StageTimer | None
     alerts: list[tuple[str, str]]
     home_by: str
+    news2: str = ""  # "NEWS2 5 · Medium": the word always beside the colour
+    news2_css: str = ""
+    news2_at: str = ""
+    nurse: str = ""
+    late: str = ""  # the last round's lateness, "Round 4 late by 20 min"
 
 
 def displays(rows: list[BoardRow]) -> list[RowDisplay]:
@@ -45,4 +50,11 @@ def _display(row: BoardRow, journey_url: str) -> RowDisplay:
         timer=row.timer,
         alerts=[(alert.kind, alert.text) for alert in row.alerts],
         home_by=timezone.localtime(row.expected_home).strftime("%H:%M") if row.expected_home else "—",
+        news2=f"NEWS2 {row.news2.news2_total} · {row.news2.get_news2_risk_display()}" if row.news2 else "",
+        news2_css=f"news2-{row.news2.news2_risk}" if row.news2 else "",
+        news2_at=timezone.localtime(row.news2.recorded_at).strftime("%H:%M") if row.news2 else "",
+        nurse=person(row.nurse) if row.nurse else "",
+        late=(
+            f"Round {row.news2.number} late by {duration(row.news2.late_by)}" if row.news2 and row.news2.late_by else ""
+        ),
     )

@@ -17,6 +17,16 @@ urlpatterns = [
         journeys.round_entered_in_error,
         name="journey-round-error",
     ),
+    path("journeys/<int:pk>/rounds/<int:number>/missed/", journeys.mark_round_missed, name="journey-round-missed"),
+    path("journeys/<int:pk>/rounds/<int:round_pk>/review/", journeys.news2_review, name="journey-news2-review"),
+    path("journeys/<int:pk>/spo2-scale/", journeys.set_spo2_scale, name="journey-spo2-scale"),
+    path("journeys/<int:pk>/handovers/", journeys.write_handover, name="journey-handover"),
+    path(
+        "journeys/<int:pk>/handovers/<int:handover_pk>/acknowledge/",
+        journeys.acknowledge_handover,
+        name="journey-handover-ack",
+    ),
+    path("handover-sheet/", journeys.handover_sheet, name="handover-sheet"),
     path("journeys/<int:pk>/red-flags/", journeys.raise_red_flag, name="journey-red-flag"),
     path(
         "journeys/<int:pk>/red-flags/<int:flag_pk>/escalation/",

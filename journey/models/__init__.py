@@ -1,8 +1,19 @@
 from journey.models.audit import AuditEntry
 from journey.models.events import JourneyEvent
+from journey.models.handovers import Handover
 from journey.models.interfaces import HospitalAppointment, InboundMessage, ServiceCode
 from journey.models.journeys import Alert, Journey, RailStop
-from journey.models.observations import ObservationRound, RoundSlot
+from journey.models.observations import (
+    Consciousness,
+    MissedRound,
+    News2Risk,
+    ObservationRound,
+    RoundRules,
+    RoundSlot,
+    RoundTiming,
+    Spo2Scale,
+    Spo2ScaleOrder,
+)
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
 from journey.models.red_flags import RedFlag, RedFlagKind
@@ -14,12 +25,16 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Condition",
+    "Consciousness",
+    "Handover",
     "HospitalAppointment",
     "InboundMessage",
     "InterfaceToken",
     "ItemDefinition",
     "Journey",
     "JourneyEvent",
+    "MissedRound",
+    "News2Risk",
     "ObservationRound",
     "Pathway",
     "Patient",
@@ -27,8 +42,12 @@ __all__ = [
     "RailStop",
     "RedFlag",
     "RedFlagKind",
+    "RoundRules",
     "RoundSlot",
+    "RoundTiming",
     "ServiceCode",
+    "Spo2Scale",
+    "Spo2ScaleOrder",
     "StageDefinition",
     "StageTimer",
     "StageVisit",

@@ -30,6 +30,11 @@ class JourneyEvent(ClinicalRecord):
         ESCALATED = "escalated", "Red flag escalated"
         RED_FLAG_RESOLVED = "red_flag_resolved", "Red flag resolved"
         DRIVER_UPDATED = "driver", "Driver details"
+        ROUND_MISSED = "round_missed", "Observation round missed"
+        REVIEW_ASKED = "news2_review", "NEWS2 review asked"
+        SPO2_SCALE_SET = "spo2_scale", "SpO2 scale set"
+        HANDOVER_WRITTEN = "handover", "Handover written"
+        HANDOVER_ACKNOWLEDGED = "handover_acknowledged", "Handover acknowledged"
         CANCELLED = "cancelled", "Cancelled"
 
     journey = models.ForeignKey("journey.Journey", on_delete=models.PROTECT, related_name="events")

@@ -29,6 +29,7 @@ from journey.errors import (
     JourneyClosed,
     JourneyError,
     NotPermitted,
+    NotReadyForRound,
     OutOfOrder,
     StageNotReady,
     StaleJourney,
@@ -37,11 +38,20 @@ from journey.errors import (
 from journey.levels import parse_levels
 from journey.models.audit import AuditEntry
 from journey.models.events import JourneyEvent
-from journey.models.observations import ObservationRound
+from journey.models.handovers import Handover
+from journey.models.observations import (
+    MissedRound,
+    News2Risk,
+    ObservationRound,
+    RoundRules,
+    RoundTiming,
+    Spo2Scale,
+    Spo2ScaleOrder,
+)
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
 from journey.models.records import ClinicalRecord, NeverDeletedQuerySet, alters_data
-from journey.models.red_flags import RedFlag, RedFlagKind
+from journey.models.red_flags import SCORED_KINDS, RedFlag, RedFlagKind
 from journey.models.visits import Answer, StageTimer, StageVisit
 from journey.validators import clean_phone, tidy
 from journey.wording import clock, duration, levels_text, person
@@ -49,6 +59,16 @@ from journey.wording import clock, duration, levels_text, person
 # Unambiguous when read aloud or from across a waiting room: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 PUBLIC_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 PUBLIC_CODE_LENGTH = 5
+
+
+# Every handover of the journey, oldest first, with who wrote and who acknowledged it (the board's nurse,
+# a handover waiting too long, the page's handover card).
+def _handovers() -> Prefetch:
+    return Prefetch(
+        "handovers",
+        queryset=Handover.objects.select_related("written_by", "acknowledged_by").order_by("written_at", "pk"),
+        to_attr="recent_handovers",
+    )
 
 
 class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
@@ -81,6 +101,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
                 Prefetch("stage__items", queryset=ItemDefinition.objects.all(), to_attr="checklist_items"),
                 Prefetch("answers", queryset=Answer.objects.filter(is_current=True), to_attr="standing_answers"),
                 Prefetch("rounds", queryset=ObservationRound.objects.all(), to_attr="all_rounds"),
+                "missed_rounds",
             )
         )
         return (
@@ -90,7 +111,19 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             .prefetch_related(
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags")
             )
+            .prefetch_related(_handovers())
             .order_by("scheduled_time", "bay", "pk")
+        )
+
+    def in_unit(self) -> JourneyQuerySet:
+        """Patients on the unit now: arrived, not yet gone home or cancelled."""
+        return self.filter(status=Journey.Status.IN_PROGRESS)
+
+    def for_handover_sheet(self) -> JourneyQuerySet:
+        """The list's reads, plus every standing answer with its item (each patient's SBAR background)."""
+        answers = Answer.objects.filter(is_current=True).select_related("item").order_by("answered_at", "pk")
+        return self.for_list().prefetch_related(
+            Prefetch("visits__answers", queryset=answers, to_attr="handover_answers")
         )
 
     def on_board(self, day: date) -> JourneyQuerySet:
@@ -106,8 +139,12 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             .prefetch_related(
                 "stage__items",
                 Prefetch(
-                    "rounds", queryset=ObservationRound.objects.select_related("recorded_by", "entered_in_error_by")
+                    "rounds",
+                    queryset=ObservationRound.objects.select_related(
+                        "recorded_by", "entered_in_error_by", "review_recorded_by"
+                    ),
                 ),
+                Prefetch("missed_rounds", queryset=MissedRound.objects.select_related("marked_by")),
             )
         )
         return (
@@ -115,6 +152,14 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             .prefetch_related(Prefetch("visits", queryset=open_visit, to_attr="open_visits"))
             .prefetch_related(
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags")
+            )
+            .prefetch_related(_handovers())
+            .prefetch_related(
+                Prefetch(
+                    "spo2_scale_orders",
+                    queryset=Spo2ScaleOrder.objects.select_related("set_by").order_by("set_at", "pk"),
+                    to_attr="scale_orders",
+                )
             )
         )
 
@@ -275,9 +320,23 @@ class Journey(ClinicalRecord):
         alerts = [Alert("red-flag", f"Red flag: {flag.get_kind_display()}") for flag in self.open_red_flags]
         visit = self.current_visit
         if visit is not None:
-            overdue = [slot for slot in visit.round_slots(now) if slot.state == "overdue"]
+            slots = visit.round_slots(now)
+            if any(slot.state == "continuous" for slot in slots):
+                alerts.append(Alert("continuous", "NEWS2 high: continuous monitoring"))
+            overdue = [slot for slot in slots if slot.state == "overdue"]
             if overdue:
                 alerts.append(Alert("round-overdue", f"Observation round {overdue[0].number} overdue"))
+            alerts.extend(
+                Alert("news2-review", f"NEWS2 review needed (round {r.number})")
+                for r in visit.standing_rounds()
+                if r.needs_review
+            )
+        waiting = self.waiting_handover() if not self.is_closed else None
+        if waiting is not None and waiting.waiting_too_long(now):
+            alerts.append(
+                Alert("handover", f"Handover waiting {duration(now - waiting.written_at)} for acknowledgement")
+            )
+        if visit is not None:
             timer = timer or visit.timer(now)
             if timer.state == "over":
                 alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
@@ -308,6 +367,45 @@ class Journey(ClinicalRecord):
             .values_list("item__baseline", "value")
         )
         return {measure: Decimal(value) for measure, value in answers if value is not None}
+
+    def spo2_scale_order(self) -> Spo2ScaleOrder | None:
+        """The clinician's standing SpO2 scale order (the latest), or None: Scale 1."""
+        if hasattr(self, "scale_orders"):
+            return self.scale_orders[-1] if self.scale_orders else None
+        return self.spo2_scale_orders.select_related("set_by").order_by("set_at", "pk").last()
+
+    @property
+    def spo2_scale(self) -> int:
+        order = self.spo2_scale_order()
+        return order.scale if order else Spo2Scale.SCALE_1
+
+    def waiting_handover(self) -> Handover | None:
+        """The handover written and not yet acknowledged, if any (one at most)."""
+        if hasattr(self, "recent_handovers"):
+            return next((h for h in self.recent_handovers if not h.is_acknowledged), None)
+        return self.handovers.select_related("written_by").filter(acknowledged_at__isnull=True).first()
+
+    @property
+    def nurse(self) -> Any:
+        """The patient's nurse: whoever acknowledged the latest handover (None before any)."""
+        if hasattr(self, "recent_handovers"):
+            done = [h for h in self.recent_handovers if h.is_acknowledged]
+            return done[-1].acknowledged_by if done else None
+        last = (
+            self.handovers.filter(acknowledged_at__isnull=False)
+            .select_related("acknowledged_by")
+            .order_by("acknowledged_at", "pk")
+            .last()
+        )
+        return last.acknowledged_by if last else None
+
+    def last_news2_round(self) -> ObservationRound | None:
+        """The latest standing round with a NEWS2, in the current stage (for the board and the wall)."""
+        visit = self.current_visit
+        if visit is None:
+            return None
+        scored = [r for r in visit.standing_rounds() if r.news2_total is not None]
+        return max(scored, key=lambda r: (r.recorded_at, r.pk), default=None)
 
     @property
     def current_visit(self) -> StageVisit | None:
@@ -671,42 +769,265 @@ class Journey(ClinicalRecord):
         now: datetime | None = None,
         expected_version: int | None = None,
     ) -> ObservationRound:
-        """Record the next observation round of the current stage; raises the red flags its values call for.
+        """Record an observation round of the current stage: scores its NEWS2, raises the red flags its
+        values call for, and keeps whether it was on time, late, or an extra round.
 
-        ``observations`` is an unsaved round holding the measured values (from the nurse's form).
+        ``observations`` is an unsaved round holding the measured values (from the nurse's form). A round
+        counts for a slot of the schedule from 5 minutes before that slot is due until the next slot's
+        window opens (after the 5-minute grace it is late); recorded before any open slot's window, it
+        is kept as an extra round that does not count.
         """
         now = now or timezone.now()
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
             if not visit.round_minutes:
                 raise OutOfOrder(f"{visit.stage_name} has no observation rounds.")
-            slots = visit.round_slots(now)
-            pending = next((slot for slot in slots if slot.done is None), None)
+            rules = RoundRules.objects.for_pathway(journey.pathway)
+            standing = visit.standing_rounds()
+            if not standing and not rules.first_round_before_handover:
+                journey._require_acknowledged_handover_into(visit)
+            scale = journey.spo2_scale_order()
+            if observations.spo2_scale != (scale.scale if scale else Spo2Scale.SCALE_1):
+                raise InvalidAnswer(journey._scale_refusal(scale))
             observations.visit = visit
-            if pending is not None:
-                observations.number, observations.due_at = pending.number, pending.due_at
-            else:  # past the schedule (a patient waiting to go home): extra rounds follow on, due at no set time
-                observations.number = max([len(slots), *(r.number for r in visit.standing_rounds())]) + 1
+            slots = visit.round_slots(now)
+            # The round whose window is open now: the latest one that has opened. A round so late that the
+            # next one's window has opened is not filled by this one; a clinician marks it missed.
+            opened = [slot for slot in slots if slot.opens_by(now)]
+            current = opened[-1] if opened else None
+            if current is not None and current.is_open:
+                observations.number, observations.due_at = current.number, current.due_at
+                late = current.is_late_at(now)
+                observations.timing = RoundTiming.LATE if late else RoundTiming.ON_TIME
+            else:
+                observations.number = visit.next_extra_number()
+                observations.due_at = None
+                coming = any(slot.is_open and not slot.opens_by(now) for slot in slots)
+                observations.timing = RoundTiming.EARLY if coming else RoundTiming.EXTRA
             observations.recorded_at, observations.recorded_by = now, by
+            needed = (("consciousness (ACVPU)", observations.consciousness), ("temperature", observations.temperature))
+            missing = [label for label, value in needed if value in (None, "")]
+            if missing:
+                raise InvalidAnswer(f"Record the {' and the '.join(missing)}: NEWS2 needs them.")
             try:
                 observations.full_clean()
+                result = observations.score_news2()
             except ValidationError as exc:
                 raise InvalidAnswer(" ".join(exc.messages)) from exc
-            observations.concerns, red = observations.assess(journey.baseline())
+            except ValueError as exc:
+                raise InvalidAnswer(f"These values cannot be scored: {exc}") from exc
+            observations.concerns, red = observations.assess(journey.baseline(), rules)
             observations.save()
-            summary = (
-                f"Round {observations.number}: BP {observations.systolic}/{observations.diastolic}, "
-                f"HR {observations.heart_rate}, RR {observations.resp_rate}, SpO2 {observations.spo2}%, "
-                f"pain {observations.pain}/10, {observations.get_legs_display().lower()}, "
-                f"dressing {observations.get_dressing_display().lower()}"
-            )
-            if observations.concerns:
-                summary += f". Check: {'; '.join(observations.concerns)}"
             journey._save_change()
-            journey._log(JourneyEvent.Kind.ROUND_RECORDED, by, now, summary, visit)
+            journey._log(
+                JourneyEvent.Kind.ROUND_RECORDED,
+                by,
+                now,
+                observations.summary(),
+                visit,
+                {
+                    "round": observations.pk,
+                    "timing": observations.timing,
+                    "news2": result.total,
+                    "risk": result.risk,
+                },
+            )
+            open_kinds = {flag.kind for flag in journey.red_flags.filter(resolved_at__isnull=True)}
             for kind, detail in red:
+                if kind in SCORED_KINDS and kind in open_kinds:
+                    continue  # the score's flag is still open: one flag, escalated once
                 journey._raise_red_flag(visit, kind, detail, by, now, observations)
         return observations
+
+    @alters_data
+    def mark_round_missed(
+        self, number: int, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> MissedRound:
+        """A clinician marks a scheduled round that was not done as missed, with the reason; recovery may then
+        close without it, and the history keeps it."""
+        now = now or timezone.now()
+        if not by.has_perm("journey.mark_round_missed"):
+            raise NotPermitted("Only a clinician (clinical lead) can mark a round as missed.")
+        reason = written_reason(reason, what="why the round was missed")
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            slot = next((s for s in visit.round_slots(now) if s.number == number and s.scheduled), None)
+            if slot is None:
+                raise JourneyError(f"{visit.stage_name} has no scheduled round {number}.")
+            if slot.done is not None:
+                raise JourneyError(
+                    f"Round {number} was recorded at {clock(slot.done.recorded_at)} by {person(slot.done.recorded_by)}."
+                )
+            if slot.missed is not None:
+                raise JourneyError(
+                    f"Round {number} was already marked missed by {person(slot.missed.marked_by)} "
+                    f"at {clock(slot.missed.marked_at)}."
+                )
+            if slot.state != "overdue" and not visit.minimum_overridden_at:
+                # Only a patient leaving early (the minimum overridden) misses a round before it is overdue.
+                raise JourneyError(f"Round {number} is not overdue yet (due {clock(slot.due_at)}): record it instead.")
+            missed = MissedRound.objects.create(
+                visit=visit, number=number, due_at=slot.due_at, marked_at=now, marked_by=by, reason=reason
+            )
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.ROUND_MISSED,
+                by,
+                now,
+                f"Round {number} (due {clock(slot.due_at)}) marked missed: {reason}",
+                visit,
+                {"round_number": number},
+            )
+        return missed
+
+    @alters_data
+    def record_news2_review(
+        self,
+        observations: ObservationRound,
+        *,
+        told_who: str,
+        told_at: datetime,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Low-medium NEWS2 asks for an urgent review by a clinician: record who was asked, and when."""
+        now = now or timezone.now()
+        told_who = written_reason(told_who, what="who was asked to review (name and role)", minimum=1)
+        with self._changing(expected_version) as journey:
+            mine = ObservationRound.objects.filter(pk=observations.pk, visit__journey=journey).first()
+            if mine is None:
+                raise JourneyError("That round belongs to another patient.")
+            if mine.news2_risk != News2Risk.LOW_MEDIUM:
+                raise JourneyError(f"Round {mine.number}'s NEWS2 does not ask for a review by itself.")
+            if mine.review_told_at is not None:
+                raise JourneyError(
+                    f"A review of round {mine.number} was already asked of {mine.review_told_who} "
+                    f"at {clock(mine.review_told_at)}."
+                )
+            if told_at > now + timedelta(minutes=1):
+                raise JourneyError("The time they were asked cannot be in the future.")
+            if told_at < mine.recorded_at - timedelta(hours=12):
+                raise JourneyError("The time they were asked is long before the round: check the time.")
+            mine.review_told_who, mine.review_told_at, mine.review_recorded_by = told_who, told_at, by
+            mine.save(update_fields=["review_told_who", "review_told_at", "review_recorded_by"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.REVIEW_ASKED,
+                by,
+                now,
+                f"NEWS2 {mine.news2_total} on round {mine.number}: review asked of {told_who} at {clock(told_at)}",
+                mine.visit,
+                {"round": mine.pk},
+            )
+
+    @alters_data
+    def set_spo2_scale(
+        self, scale: int, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> Spo2ScaleOrder:
+        """A clinician sets the SpO2 scale NEWS2 uses for this patient (Scale 2: hypercapnic respiratory
+        failure, target 88-92%), with the reason; kept with who and when."""
+        now = now or timezone.now()
+        if not by.has_perm("journey.set_spo2_scale"):
+            raise NotPermitted("Only a clinician (clinical lead) can set the SpO2 scale.")
+        if scale not in Spo2Scale.values:
+            raise JourneyError("Choose Scale 1 or Scale 2.")
+        reason = written_reason(reason, what="why this scale applies")
+        with self._changing(expected_version) as journey:
+            current = journey.spo2_scale_order()
+            if (current.scale if current else Spo2Scale.SCALE_1) == scale:
+                raise JourneyError(f"{Spo2Scale(scale).label.split(' (')[0]} is already the scale in use.")
+            order = Spo2ScaleOrder.objects.create(journey=journey, scale=scale, reason=reason, set_at=now, set_by=by)
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.SPO2_SCALE_SET,
+                by,
+                now,
+                f"SpO2 {Spo2Scale(scale).label} set: {reason}",
+                journey.current_visit,
+                {"scale": scale},
+            )
+        return order
+
+    @alters_data
+    def write_handover(
+        self,
+        *,
+        occasion: str,
+        situation: str,
+        background: str,
+        assessment: str,
+        recommendation: str,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Handover:
+        """The handing nurse writes an SBAR handover; the receiving nurse acknowledges it (``acknowledge_handover``)."""
+        now = now or timezone.now()
+        if occasion not in Handover.Occasion.values:
+            raise JourneyError("Choose when this handover happens: into recovery, or a change of nurse or shift.")
+        texts = {
+            name: written_reason(text, what=f"the {name}", minimum=1)
+            for name, text in (
+                ("situation", situation),
+                ("background", background),
+                ("assessment", assessment),
+                ("recommendation", recommendation),
+            )
+        }
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            waiting = journey.waiting_handover()
+            if waiting is not None:
+                raise JourneyError(
+                    f"{person(waiting.written_by)}'s handover from {clock(waiting.written_at)} is still waiting for "
+                    "the receiving nurse: it must be acknowledged first."
+                )
+            if occasion == Handover.Occasion.INTO_RECOVERY and not visit.round_minutes:
+                raise OutOfOrder(f"{journey.patient.given_name} is in {visit.stage_name}, not in recovery.")
+            handover = Handover.objects.create(
+                journey=journey, visit=visit, occasion=occasion, written_at=now, written_by=by, **texts
+            )
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.HANDOVER_WRITTEN,
+                by,
+                now,
+                f"Handover ({handover.get_occasion_display().lower()}) written by {person(by)}",
+                visit,
+                {"handover": handover.pk},
+            )
+        return handover
+
+    @alters_data
+    def acknowledge_handover(
+        self, handover: Handover, *, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> None:
+        """The receiving nurse has read the handover; from now on they are the patient's nurse."""
+        now = now or timezone.now()
+        with self._changing(expected_version) as journey:
+            mine = journey.handovers.select_related("written_by", "acknowledged_by").filter(pk=handover.pk).first()
+            if mine is None:
+                raise JourneyError("That handover belongs to another patient.")
+            if mine.is_acknowledged:
+                raise JourneyError(
+                    f"This handover was already acknowledged by {person(mine.acknowledged_by)} "
+                    f"at {clock(mine.acknowledged_at or now)}."
+                )
+            if mine.written_by_id == by.pk:
+                raise NotPermitted("The receiving nurse acknowledges a handover: you wrote this one.")
+            mine.acknowledged_at, mine.acknowledged_by = now, by
+            mine.save(update_fields=["acknowledged_at", "acknowledged_by"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.HANDOVER_ACKNOWLEDGED,
+                by,
+                now,
+                f"Handover from {person(mine.written_by)} ({clock(mine.written_at)}) acknowledged; "
+                f"{person(by)} is now the patient's nurse",
+                mine.visit,
+                {"handover": mine.pk},
+            )
 
     @alters_data
     def mark_round_entered_in_error(
@@ -759,6 +1080,8 @@ class Journey(ClinicalRecord):
         now = now or timezone.now()
         if kind not in RedFlagKind.values:
             raise JourneyError("Choose which red flag you saw.")
+        if kind in SCORED_KINDS:
+            raise JourneyError("NEWS2 red flags come from a round's score: record the round.")
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
             flag = journey._raise_red_flag(visit, kind, tidy(detail)[:300], by, now)
@@ -853,7 +1176,7 @@ class Journey(ClinicalRecord):
             pass
         self.refresh_from_db()
         # What a list or page prefetched is now out of date.
-        for prefetched in ("open_visits", "open_flags"):
+        for prefetched in ("open_visits", "open_flags", "recent_handovers", "scale_orders"):
             self.__dict__.pop(prefetched, None)
 
     def _save_change(self, *fields: str) -> None:
@@ -940,6 +1263,32 @@ class Journey(ClinicalRecord):
             )
         return mine
 
+    def _require_acknowledged_handover_into(self, visit: StageVisit) -> None:
+        handovers = list(visit.handovers.filter(occasion=Handover.Occasion.INTO_RECOVERY).select_related("written_by"))
+        if any(h.is_acknowledged for h in handovers):
+            return
+        if handovers:
+            waiting = handovers[-1]
+            raise NotReadyForRound(
+                f"The handover into {visit.stage_name} ({person(waiting.written_by)}, {clock(waiting.written_at)}) "
+                "must be acknowledged by the receiving nurse before the first round."
+            )
+        raise NotReadyForRound(
+            f"Write the handover into {visit.stage_name}, and have the receiving nurse acknowledge it, "
+            "before the first round."
+        )
+
+    def _scale_refusal(self, order: Spo2ScaleOrder | None) -> str:
+        if order is None or order.scale == Spo2Scale.SCALE_1:
+            return (
+                "SpO2 Scale 2 is used only when a clinician has set it for this patient: record on Scale 1, "
+                "or ask a clinician to set Scale 2."
+            )
+        return (
+            f"{person(order.set_by)} set SpO2 Scale 2 for this patient at {clock(order.set_at)}: record on Scale 2 "
+            "(or ask a clinician to set Scale 1 again)."
+        )
+
     def _require_open_visit(self) -> StageVisit:
         visit = self.visits.select_related("stage").filter(completed_at__isnull=True).first()
         if visit is None:
@@ -982,7 +1331,7 @@ def _conflict_message(item: ItemDefinition, standing: Answer | None) -> str:
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # red-flag, round-overdue, over-target, ready, levels, no-driver
+    kind: str  # red-flag, continuous, round-overdue, news2-review, handover, over-target, ready, levels, no-driver
     text: str
 
 

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from journey.models.observations import ObservationRound, RoundSlot, round_slots
+from journey.models.observations import MissedRound, ObservationRound, RoundSlot, round_slots
 from journey.models.pathways import ItemDefinition, StageDefinition
 from journey.models.records import ClinicalRecord, NeverDeletedManager
 from journey.wording import clock, duration
@@ -204,7 +204,17 @@ class StageVisit(ClinicalRecord):
         return {a.item_id: a for a in self.answers.filter(is_current=True).select_related("answered_by")}
 
     def round_slots(self, now: datetime | None = None) -> list[RoundSlot]:
-        return round_slots(self.started_at, self.round_minutes, self.standing_rounds(), now or timezone.now())
+        return round_slots(
+            self.started_at, self.round_minutes, self.standing_rounds(), now or timezone.now(), self.missed()
+        )
+
+    def missed(self) -> list[MissedRound]:
+        return list(self.missed_rounds.all())
+
+    def next_extra_number(self) -> int:
+        """The number an extra round takes: after the schedule and after every round kept so far."""
+        taken = [r.number for r in self.standing_rounds()] + [m.number for m in self.missed()]
+        return max([len(self.round_minutes), *taken]) + 1
 
     def _rounds(self) -> list[ObservationRound]:
         if hasattr(self, "all_rounds"):  # prefetched as a list by Journey.objects.for_list()
@@ -224,8 +234,10 @@ class StageVisit(ClinicalRecord):
         return [r for r in self._rounds() if r.is_entered_in_error]
 
     def extra_rounds(self) -> list[ObservationRound]:
-        """Standing rounds recorded past the schedule (a patient waiting to go home): no slot of their own."""
-        return [r for r in self.standing_rounds() if r.due_at is None]
+        """Standing rounds with no slot of the schedule: recorded early (they do not count), past the schedule
+        (a patient waiting to go home), or asked for by the NEWS2 response after it."""
+        scheduled = len(self.round_minutes)
+        return [r for r in self.standing_rounds() if not (r.counts and r.number <= scheduled)]
 
     # --- the stage-closing rules: each named check says what it needs, met or not ---
 
@@ -277,13 +289,19 @@ class StageVisit(ClinicalRecord):
         return [Condition(f"{stage.score_name} {stage.score_minimum} or more", met, problem, "score")]
 
     def rounds_recorded(self, now: datetime) -> list[Condition]:
-        """Every scheduled observation round recorded."""
+        """Every scheduled observation round recorded in its window, recorded late, or marked missed by a
+        clinician (an extra round recorded early fills no slot)."""
         if not self.round_minutes:
             return []
-        slots = self.round_slots(now)
-        missing = [str(slot.number) for slot in slots if slot.done is None]
-        problem = f"Observation round{'s' if len(missing) > 1 else ''} {', '.join(missing)} not yet recorded."
-        return [Condition(f"All {len(slots)} observation rounds recorded", not missing, problem, "rounds")]
+        slots = [slot for slot in self.round_slots(now) if slot.scheduled]
+        missing = [str(slot.number) for slot in slots if slot.is_open]
+        plural = "s" if len(missing) > 1 else ""
+        problem = (
+            f"Observation round{plural} {', '.join(missing)} not yet recorded "
+            f"(or marked missed by a clinician, with the reason)."
+        )
+        label = f"All {len(slots)} observation rounds recorded or marked missed"
+        return [Condition(label, not missing, problem, "rounds")]
 
     def no_open_red_flag(self) -> list[Condition]:
         """No open red flag, for a stage that may not close with one (discharge)."""

@@ -102,7 +102,7 @@ def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, si
     complete(page, "Injection")
 
     # Recovery: flat for two hours; the complete button waits, and the server refuses an early completion.
-    expect(page.get_by_text(re.compile(r"Flat until"))).to_be_visible()
+    expect(page.locator(".countdown")).to_contain_text("Flat until")
     page.get_by_label("Done").check()
     save(page)
     complete_recovery = page.get_by_role("button", name="Complete Flat recovery")
@@ -112,12 +112,17 @@ def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, si
     settle(page)
     expect(page.get_by_role("alert")).to_contain_text("Flat recovery lasts at least 2 h")
 
-    for _ in range(6):
+    # Rounds are timed: each is recorded at its own time (the server's clock moved to it).
+    for slot in Journey.objects.get(pk=journey.pk).current_visit.round_slots():
+        server_clock.move_to(slot.due_at + timedelta(minutes=1), tick=True)
+        page.reload()
         page.get_by_label("Systolic BP (mmHg)").fill("128")
         page.get_by_label("Diastolic BP (mmHg)").fill("76")
         page.get_by_label("Heart rate (bpm)").fill("72")
         page.get_by_label("Respiratory rate (/min)").fill("14")
         page.get_by_label("Oxygen saturation (%)").fill("97")
+        page.get_by_label("Temperature (°C)").fill("36.9")
+        page.get_by_label("Alert", exact=True).check()
         page.get_by_label("Pain score (0-10)").fill("2")
         page.get_by_label("Strength and sensation as at baseline").check()
         page.get_by_label("Dry").check()

@@ -132,19 +132,20 @@ def test_every_clinical_record_refuses_a_bulk_delete_through_its_manager(db):
 
 def test_a_round_recorded_by_mistake_is_marked_entered_in_error_kept_and_its_slot_reopens(journey, nurse):
     walk_to(journey, "recovery", nurse)
-    wrong = journey.record_round(settled_round(), by=nurse)
+    due = journey.current_visit.round_slots()[0].due_at
+    wrong = journey.record_round(settled_round(), by=nurse, now=due)
 
-    journey.mark_round_entered_in_error(wrong, reason="Recorded on the wrong patient's page", by=nurse)
+    journey.mark_round_entered_in_error(wrong, reason="Recorded on the wrong patient's page", by=nurse, now=due)
 
     wrong.refresh_from_db()
     assert wrong.is_entered_in_error
     assert wrong.entered_in_error_by == nurse
-    assert journey.current_visit.round_slots()[0].done is None
-    again = journey.record_round(settled_round(), by=nurse)
+    assert journey.current_visit.round_slots(due)[0].done is None
+    again = journey.record_round(settled_round(), by=nurse, now=due)
     assert again.number == wrong.number == 1
     assert ObservationRound.objects.filter(visit=journey.current_visit).count() == 2
     marked = journey.events.get(kind="entered_in_error")
-    assert marked.summary == "Round 1 (recorded 08:00) marked as entered in error: Recorded on the wrong patient's page"
+    assert marked.summary == "Round 1 (recorded 08:15) marked as entered in error: Recorded on the wrong patient's page"
 
 
 def test_entered_in_error_needs_a_reason_and_only_once(journey, nurse):

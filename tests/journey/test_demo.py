@@ -21,6 +21,7 @@ def test_the_demo_day_brings_staff_for_every_role_and_a_morning_in_every_stage(d
     users = {u.username: u for u in get_user_model().objects.all()}
     assert {name: u.groups.exclude(name=roles.DEMO_ACCOUNT).get().name for name, u in users.items()} == {
         "nurse": roles.NURSE,
+        "nurse2": roles.NURSE,
         "coordinator": roles.COORDINATOR,
         "lead": roles.CLINICAL_LEAD,
         "admin": roles.UNIT_ADMIN,

@@ -27,3 +27,14 @@ def test_the_unit_admin_edits_pathways_but_records_no_care(db):
     admin = make_user(roles.UNIT_ADMIN)
     assert admin.has_perms(["journey.change_pathway", "journey.add_itemdefinition", "journey.change_stagedefinition"])
     assert not admin.has_perm("journey.record_care")
+
+
+def test_only_the_clinical_lead_sets_the_spo2_scale_and_marks_a_round_missed(db):
+    for permission in ("journey.set_spo2_scale", "journey.mark_round_missed"):
+        allowed = {role for role in roles.ROLE_PERMISSIONS if make_user(role).has_perm(permission)}
+        assert allowed == {roles.CLINICAL_LEAD}, permission
+
+
+def test_the_unit_admin_edits_each_pathways_round_rules(db):
+    allowed = {role for role in roles.ROLE_PERMISSIONS if make_user(role).has_perm("journey.change_roundrules")}
+    assert allowed == {roles.UNIT_ADMIN}

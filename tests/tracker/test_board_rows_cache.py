@@ -95,7 +95,7 @@ def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
 
     # session, user, whether a demo account, permissions; the change token; the day's versions; the
     # changed journey's reads (8, as for the whole board); the pathways' stages.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         assert client.get(BOARD).status_code == 200
 
 

@@ -114,12 +114,13 @@ def test_the_journey_page_costs_the_same_queries_early_or_late_in_the_day(
     client.force_login(nurse)
 
     for journey in (early, late):
-        # session, user, whether a demo account, the user's permissions; journey+patient+pathway; open visit+stage;
-        # its checklist items; its rounds+recorder; open red flags; standing answers+who; the rail's visits
-        # and the pathway's stages; all red flags+people; the history+who; and the audit row of this view
-        # (its transaction's savepoint and release here, the chain's head, the insert; on PostgreSQL also
+        # session, user, whether a demo account, the user's permissions; journey+patient+pathway; open
+        # visit+stage; its checklist items; its rounds+recorder; its missed rounds; open red flags; handovers;
+        # SpO2 scale orders; standing answers+who; every standing answer for the handover's draft; the rail's
+        # visits and the pathway's stages; all red flags+people; the history+who; and the audit row of this
+        # view (its transaction's savepoint and release here, the chain's head, the insert; on PostgreSQL also
         # the chain's advisory lock).
-        with django_assert_num_queries(19 if connection.vendor == "postgresql" else 18):
+        with django_assert_num_queries(23 if connection.vendor == "postgresql" else 22):
             assert client.get(url(journey)).status_code == 200
 
 

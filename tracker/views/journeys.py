@@ -11,7 +11,7 @@ form's. Field names are not prefixed, so each action's POST reads as before.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -22,18 +22,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
+from journey.handover import draft_sbar
 from journey.levels import format_levels
-from journey.models import AuditEntry, Condition, Journey, JourneyEvent, ObservationRound
+from journey.models import AuditEntry, Condition, Handover, Journey, JourneyEvent, ObservationRound
 from journey.wording import clock, person
-from tracker.access import WardRequest, journey_for
+from tracker.access import WardRequest, journey_for, requires
 from tracker.forms import (
     BookingForm,
     ChecklistForm,
     DriverForm,
     EscalationForm,
+    HandoverForm,
+    MissedRoundForm,
     NoteForm,
     RedFlagForm,
+    ReviewForm,
     RoundForm,
+    Spo2ScaleForm,
     VersionForm,
 )
 
@@ -144,7 +149,26 @@ def render_journey(
         RoundErrorForm(r, page.get("round_error", _round_error_form, r.pk))
         for r in (visit.standing_rounds() if visit else [])
     ]
-    overdue = [slot for slot in (visit.round_slots(now) if visit else []) if slot.state == "overdue"]
+    slots = visit.round_slots(now) if visit else []
+    overdue = [slot for slot in slots if slot.state == "overdue"]
+    left_early = bool(visit and visit.minimum_overridden_at)
+    missable = [
+        {"slot": slot, "form": page.get("missed", MissedRoundForm, slot.number)}
+        for slot in slots
+        if slot.scheduled and slot.is_open and (slot.state == "overdue" or left_early)
+    ]
+    reviews = [
+        {"round": r, "form": page.get("review", ReviewForm, r.pk, told_now)}
+        for r in (visit.standing_rounds() if visit else [])
+        if r.needs_review
+    ]
+    waiting = journey.waiting_handover()
+    handovers = list(getattr(journey, "recent_handovers", []))
+    handover_occasion = (
+        Handover.Occasion.INTO_RECOVERY
+        if visit and visit.round_minutes and not any(h.visit_id == visit.pk for h in handovers)
+        else Handover.Occasion.CHANGE_OF_NURSE
+    )
     context = {
         "start_form": page.get("start", VersionForm),
         "driver_form": page.get("driver", DriverForm, initial=driver),
@@ -158,7 +182,15 @@ def render_journey(
         "timer": visit.timer(now, conditions=conditions) if visit else None,
         "conditions": conditions,
         "answers": answers,
-        "rounds": visit.round_slots(now) if visit else [],
+        "rounds": slots,
+        "missable": missable,
+        "missable_open": any(cast(PageForm, entry["form"]).refusal for entry in missable),
+        "reviews": reviews,
+        "handovers": list(reversed(handovers)),
+        "waiting_handover": waiting,
+        "handover_ack_form": page.get("handover_ack", VersionForm, waiting.pk) if waiting else None,
+        "scale_order": journey.spo2_scale_order(),
+        "scale_form": page.get("spo2_scale", Spo2ScaleForm, initial={"scale": journey.spo2_scale}),
         "extra_rounds": visit.extra_rounds() if visit else [],
         "round_errors": round_errors,
         "round_errors_open": any(entry.form.refusal for entry in round_errors),
@@ -181,7 +213,10 @@ def render_journey(
             # The driver is recorded in place on this stage's checklist: no separate driver form to show it by.
             context["page_refusal"], context["page_done"] = posted.refusal, posted.done
         context["missing"] = _missing(conditions, checklist.form)
-        context["round_form"] = page.get("round", RoundForm)
+        context["round_form"] = page.get("round", RoundForm, initial={"spo2_scale": journey.spo2_scale})
+        if waiting is None and not journey.is_closed:
+            draft = {"occasion": handover_occasion, **draft_sbar(journey, now).texts()}
+            context["handover_form"] = page.get("handover", HandoverForm, initial=draft)
         context["override_form"] = page.get("override", _override_form)
     template = "tracker/_journey_body.html" if request.htmx else "tracker/journey.html"
     return render(request, template, context, status=status)
@@ -469,6 +504,97 @@ def cancel(request: WardRequest, pk: int) -> HttpResponse:
         form,
         lambda d: journey.cancel(reason=d["note"], by=request.user, expected_version=d["version"]),
     )
+
+
+@require_POST
+def mark_round_missed(request: WardRequest, pk: int, number: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.mark_round_missed")
+    form = MissedRoundForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "missed",
+        form,
+        lambda d: journey.mark_round_missed(number, reason=d["reason"], by=request.user, expected_version=d["version"]),
+        number,
+    )
+
+
+@require_POST
+def news2_review(request: WardRequest, pk: int, round_pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    observations = get_object_or_404(ObservationRound, visit__journey=journey, pk=round_pk)
+    form = ReviewForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "review",
+        form,
+        lambda d: journey.record_news2_review(
+            observations,
+            told_who=d["told_who"],
+            told_at=form.told_at_moment(timezone.now()),
+            by=request.user,
+            expected_version=d["version"],
+        ),
+        observations.pk,
+    )
+
+
+@require_POST
+def set_spo2_scale(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.set_spo2_scale")
+    form = Spo2ScaleForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "spo2_scale",
+        form,
+        lambda d: journey.set_spo2_scale(
+            d["scale"], reason=d["reason"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def write_handover(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    form = HandoverForm(request.POST)
+
+    def write(d: dict[str, Any]) -> None:
+        texts = {k: d[k] for k in ("occasion", "situation", "background", "assessment", "recommendation")}
+        journey.write_handover(**texts, by=request.user, expected_version=d["version"])
+
+    return _act(request, journey, "handover", form, write)
+
+
+@require_POST
+def acknowledge_handover(request: WardRequest, pk: int, handover_pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    handover = get_object_or_404(journey.handovers, pk=handover_pk)
+    form = VersionForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "handover_ack",
+        form,
+        lambda d: journey.acknowledge_handover(handover, by=request.user, expected_version=d["version"]),
+        handover.pk,
+    )
+
+
+@requires("journey.view_journey")
+def handover_sheet(request: WardRequest) -> HttpResponse:
+    """Every patient in the unit now, on printable pages, for a change of shift: each one's SBAR drafted
+    from the journey, and the last handover (who has the patient)."""
+    now = timezone.now()
+    journeys = list(Journey.objects.on_day(timezone.localdate(now)).in_unit().for_handover_sheet())
+    AuditEntry.objects.record(
+        AuditEntry.Action.VIEWED, user=request.user, summary=f"Printed the handover sheet ({len(journeys)} patients)"
+    )
+    rows = [{"journey": j, "sbar": draft_sbar(j, now), "nurse": j.nurse} for j in journeys]
+    context = {"rows": rows, "printed_at": now, "unit_name": settings.TRACKER_UNIT_NAME}
+    return render(request, "tracker/handover_sheet.html", context)
 
 
 def discharge_sheet(request: WardRequest, pk: int) -> HttpResponse:
