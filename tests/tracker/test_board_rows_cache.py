@@ -94,7 +94,7 @@ def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
     made[-1].arrive(by=nurse)
 
     # session, user, whether a demo account, permissions; the change token; the day's versions; the
-    # changed journey's reads (8, as for the whole board); the pathways' stages.
+    # changed journey's reads (10, as for the whole board, with its missed rounds and handovers); the stages.
     with django_assert_num_queries(17):
         assert client.get(BOARD).status_code == 200
 
