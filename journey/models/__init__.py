@@ -4,6 +4,7 @@ from journey.models.journeys import Alert, Journey, RailStop
 from journey.models.observations import ObservationRound, RoundSlot
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
+from journey.models.reasons import Occasion, Reason, ReasonCategory, ReasonGiven
 from journey.models.red_flags import RedFlag, RedFlagKind
 from journey.models.visits import Answer, Condition, StageTimer, StageVisit
 
@@ -16,10 +17,14 @@ __all__ = [
     "Journey",
     "JourneyEvent",
     "ObservationRound",
+    "Occasion",
     "Pathway",
     "Patient",
     "PatientDetails",
     "RailStop",
+    "Reason",
+    "ReasonCategory",
+    "ReasonGiven",
     "RedFlag",
     "RedFlagKind",
     "RoundSlot",
