@@ -158,10 +158,10 @@ def test_a_stage_with_no_visits_has_no_figures(unit):
 
 
 def test_top_delay_reasons_are_shares_of_the_over_target_visits(unit, five_days):
-    a, b, c, _, _ = five_days  # consent over target: 30 (c), 40, 50 min
-    give_reason(c, "consent", "driver_late", by=c.created_by)
-    give_reason(five_days[3], "consent", "driver_late", by=c.created_by)
-    give_reason(five_days[4], "consent", "other", detail="Interpreter late", by=c.created_by)
+    thirty, forty, fifty = five_days[2:]  # consent over its 20 min target
+    give_reason(thirty, "consent", "driver_late", by=thirty.created_by)
+    give_reason(forty, "consent", "driver_late", by=thirty.created_by)
+    give_reason(fifty, "consent", "other", detail="Interpreter late", by=thirty.created_by)
 
     reasons = figures(unit)["consent"].reasons
 
