@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import auth, board, errors, journeys, ward
+from tracker.views import auth, board, errors, journeys, reports, ward
 
 urlpatterns = [
     path("", ward.today, name="today"),
@@ -33,6 +33,8 @@ urlpatterns = [
     path("board/rows/", board.board_poll, name="board-poll"),
     path("board/public/", board.public_board, name="board-public"),
     path("board/public/rows/", board.public_poll, name="board-public-poll"),
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/download/", reports.reports_csv, name="reports-csv"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -8,6 +8,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from journey import reports
 from journey.models import Journey, Occasion, Pathway, Reason, ReasonCategory, ReasonGiven
@@ -340,3 +341,34 @@ def test_the_shipped_list_has_every_category_and_an_other_for_each_occasion(db):
     for occasion in Occasion.values:
         assert Reason.objects.offered_for(occasion).filter(category=ReasonCategory.OTHER).exists()
     assert set(Reason.objects.values_list("category", flat=True)) == set(ReasonCategory.values)
+
+
+# --- manage.py stage_report ---
+
+
+def test_stage_report_writes_the_stage_table_to_a_csv_file(unit, five_days, tmp_path):
+    out = tmp_path / "stages.csv"
+
+    call_command("stage_report", "--from", "2026-11-10", "--to", "2026-11-10", "--pathway", "spine", "--csv", str(out))
+
+    assert out.read_text().splitlines() == [
+        "pathway,stage,completed,median_minutes,p90_minutes,target_minutes,over_target_pct",
+        "spine,consent,5,30.0,46.0,20.0,60.0",
+        "spine,injection,5,70.0,118.0,60.0,40.0",
+        "spine,recovery,4,120.0,141.0,120.0,25.0",
+        "spine,discharge,4,20.0,34.0,20.0,25.0",
+    ]
+
+
+def test_stage_report_counts_the_last_day_and_refuses_what_it_cannot_read(unit, five_days, tmp_path):
+    out = tmp_path / "stages.csv"
+
+    call_command("stage_report", "--from", "2026-11-09", "--to", "2026-11-10", "--csv", str(out))
+    assert "spine,consent,5," in out.read_text()
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("stage_report", "--from", "10/11/2026", "--to", "2026-11-10", "--csv", str(out))
+    with pytest.raises(CommandError, match="ends before it starts"):
+        call_command("stage_report", "--from", "2026-11-10", "--to", "2026-11-09", "--csv", str(out))
+    with pytest.raises(CommandError, match="No pathway"):
+        call_command("stage_report", "--from", "2026-11-10", "--to", "2026-11-10", "--pathway", "x", "--csv", str(out))

@@ -51,6 +51,8 @@ ACCESS = {
     "board-poll": ("GET", CLINICAL),
     "board-public": ("GET", frozenset({DISPLAY})),
     "board-public-poll": ("GET", frozenset({DISPLAY})),
+    "reports": ("GET", frozenset({COORDINATOR, LEAD, ADMIN})),
+    "reports-csv": ("GET", frozenset({COORDINATOR, LEAD, ADMIN})),
     "login": ("GET", OPEN),
     "logout": ("POST", EVERY_ROLE),
     "health": ("GET", OPEN),
