@@ -22,9 +22,10 @@ Definitions (the README repeats them for the unit):
   of those visits; visits over target without a reason (before reasons were asked) show as "No
   reason recorded", so the shares add up to 100%.
 - **Discharge gap**: for patients who went home, from ready for discharge to gone home (the end of
-  the discharge stage). Ready for discharge is when the waiting stage before discharge (flat
-  recovery) could close: its minimum end, or the lead's override if earlier, and never later than
-  that stage's actual close.
+  the discharge stage). Ready for discharge is the moment the stage before discharge (flat recovery)
+  met its last condition, rebuilt from what was recorded: the latest of its minimum's end (or the
+  lead's override), its last observation round, its last checklist answer and the last red flag
+  resolved, and never later than the moment that stage actually closed.
 - **Indicators** (ACHS day-surgery indicators) count journeys booked for days in the period: failure
   to arrive over the booked; cancellation after arrival, unplanned return to the procedure room,
   unplanned delayed discharge and unplanned overnight admission over the arrived (a journey that
@@ -65,20 +66,30 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Least, TruncWeek
+from django.db.models.functions import Coalesce, Greatest, Least, TruncWeek
 from django.utils import timezone
 
-from journey.models import Journey, Occasion, Pathway, ReasonCategory, ReasonGiven, StageDefinition, StageVisit
+from journey.models import (
+    Answer,
+    Journey,
+    ObservationRound,
+    Occasion,
+    Pathway,
+    ReasonCategory,
+    ReasonGiven,
+    RedFlag,
+    StageDefinition,
+    StageVisit,
+)
 
 # Going home more than this long after being ready for discharge counts as an unplanned delayed discharge.
 DELAYED_DISCHARGE_MINUTES = 60
 # How many delay reasons a stage's row lists (the CSV of reasons has them all).
 TOP_REASONS = 3
-# Journey statuses by their stored value: did-not-arrive and admitted-overnight are set by their own verbs.
-DID_NOT_ARRIVE = "did_not_arrive"
+# Admitted overnight is set by its own verb (its status value, until that verb lands).
 ADMITTED_OVERNIGHT = "admitted"
-# The waiting stage before discharge (flat recovery): the stage with a minimum the patient waits out.
-WAITING_STAGE = Q(minimum_minutes__isnull=False)
+# The waiting stage before discharge (flat recovery): the visit whose next stage is the discharge.
+WAITING_STAGE = Q(next_is_discharge=True)
 
 STAGE_CSV_COLUMNS = [
     "pathway",
@@ -375,28 +386,55 @@ def _journeys(period: Period) -> QuerySet[Journey]:
 
 
 def _waiting_visits(period: Period) -> QuerySet[StageVisit]:
-    """The waiting stage before discharge of each patient who went home in the period, with ``ready``
-    (when it could close) and ``home`` (when the last stage closed)."""
+    """The waiting stage before discharge of each patient who went home in the period, annotated with
+    what its ready moment is made of and ``home`` (when the last stage closed)."""
     home = Subquery(
         StageVisit.objects.filter(journey=OuterRef("journey_id"), completed_at__isnull=False)
         .order_by("-completed_at")
         .values("completed_at")[:1]
     )
-    ready = Least(
-        F("completed_at"),
-        Coalesce(
-            F("minimum_overridden_at"),
-            ExpressionWrapper(F("started_at") + F("minimum_minutes") * ONE_MINUTE, DateTimeField()),
-        ),
+    last_round = Subquery(
+        ObservationRound.objects.filter(visit=OuterRef("pk"), entered_in_error_at__isnull=True)
+        .order_by("-recorded_at")
+        .values("recorded_at")[:1]
+    )
+    last_answer = Subquery(
+        Answer.objects.filter(visit=OuterRef("pk"), is_current=True).order_by("-answered_at").values("answered_at")[:1]
+    )
+    last_resolved = Subquery(
+        RedFlag.objects.filter(journey=OuterRef("journey_id"), resolved_at__lte=OuterRef("completed_at"))
+        .order_by("-resolved_at")
+        .values("resolved_at")[:1]
     )
     waiting = StageVisit.objects.filter(
         WAITING_STAGE,
         completed_at__isnull=False,
         journey__in=_journeys(period).filter(status=Journey.Status.COMPLETED),
-    )
+    ).annotate(home=home, last_round=last_round, last_answer=last_answer, last_resolved=last_resolved)
     if in_database():
-        return waiting.annotate(home=home, ready=ExpressionWrapper(ready, DateTimeField()))
-    return waiting.annotate(home=home)
+        # PostgreSQL's GREATEST and LEAST skip NULLs: a stage without rounds or answers is ready by its clock.
+        clock = Coalesce(
+            F("minimum_overridden_at"),
+            ExpressionWrapper(F("started_at") + F("minimum_minutes") * ONE_MINUTE, DateTimeField()),
+            F("started_at"),
+        )
+        ready = Least(F("completed_at"), Greatest(clock, F("last_round"), F("last_answer"), F("last_resolved")))
+        return waiting.annotate(ready=ExpressionWrapper(ready, DateTimeField()))
+    return waiting
+
+
+def ready_moment(
+    started: datetime,
+    minimum: int | None,
+    overridden: datetime | None,
+    completed: datetime,
+    *since: datetime | None,
+) -> datetime:
+    """When a completed waiting stage became ready for discharge: the last of its clock (the minimum's
+    end, or the lead's override), its last observation round, its last checklist answer and the last
+    red flag resolved, and never later than it actually closed."""
+    clock = overridden or (started + timedelta(minutes=minimum) if minimum else started)
+    return min(completed, max([clock, *(moment for moment in since if moment is not None)]))
 
 
 def discharge_gap(period: Period) -> DischargeGap:
@@ -412,13 +450,19 @@ def discharge_gap(period: Period) -> DischargeGap:
         )
         patients, median, p90, delayed = row["n"], _minutes(row["median"]), _minutes(row["p90"]), row["delayed"]
     else:
-        gaps = []
-        for started, minimum, overridden, completed, home in waiting.order_by().values_list(
-            "started_at", "minimum_minutes", "minimum_overridden_at", "completed_at", "home"
-        ):
-            ready = min(completed, overridden or started + timedelta(minutes=minimum))
-            gaps.append((home - ready).total_seconds() / 60)
-        gaps.sort()
+        gaps = sorted(
+            (home - ready_moment(started, minimum, overridden, completed, *since)).total_seconds() / 60
+            for started, minimum, overridden, completed, home, *since in waiting.order_by().values_list(
+                "started_at",
+                "minimum_minutes",
+                "minimum_overridden_at",
+                "completed_at",
+                "home",
+                "last_round",
+                "last_answer",
+                "last_resolved",
+            )
+        )
         patients, median, p90 = len(gaps), percentile(gaps, 0.5), percentile(gaps, 0.9)
         delayed = sum(1 for g in gaps if g > DELAYED_DISCHARGE_MINUTES)
     return DischargeGap(patients, median, p90, delayed, _gap_reasons(waiting))
@@ -486,7 +530,7 @@ def indicators(period: Period, gap: DischargeGap | None = None) -> list[Indicato
         .aggregate(
             booked=Count("pk"),
             arrived=Count("pk", filter=Q(came=True)),
-            did_not_arrive=Count("pk", filter=Q(status=DID_NOT_ARRIVE)),
+            did_not_arrive=Count("pk", filter=Q(status=Journey.Status.DID_NOT_ARRIVE)),
             cancelled_before=Count("pk", filter=cancelled & Q(came=False)),
             cancelled_after=Count("pk", filter=cancelled & Q(came=True)),
             returned=Count("pk", filter=Q(went_back=True)),

@@ -25,7 +25,7 @@ def unit(db):
     make_stage(pathway, "consent", 10, target=20)
     make_stage(pathway, "injection", 20, target=60, target_per_level=True)
     make_stage(pathway, "recovery", 30, target=120, minimum_minutes=120, name="Flat recovery")
-    make_stage(pathway, "discharge", 40, target=20)
+    make_stage(pathway, "discharge", 40, target=20, is_discharge=True)
     return pathway
 
 
@@ -39,7 +39,7 @@ def walk(pathway, nurse, lead, *, minutes, day=DAY, start=None, levels="T12", ov
     ``override_at``: minutes into recovery at which a lead overrides its minimum.
     """
     start = start or at(day, 8)
-    journey = Journey.objects.check_in(
+    journey = Journey.objects.book(
         patient=make_patient(),
         pathway=pathway,
         day=day,
@@ -48,7 +48,7 @@ def walk(pathway, nurse, lead, *, minutes, day=DAY, start=None, levels="T12", ov
         by=nurse,
         now=start - timedelta(days=1),
     )
-    journey.start(by=nurse, now=start)
+    journey.arrive(by=nurse, now=start)
     clock = start
     for taken in minutes:
         visit = journey.current_visit
@@ -244,7 +244,7 @@ def test_the_discharge_gap_lists_the_reasons_given_from_recovery_on(unit, five_d
 def test_indicators_count_over_the_booked_or_the_arrived(unit, nurse, lead, five_days):
     booked = walk(unit, nurse, lead, minutes=[])  # arrived, then cancelled
     booked.cancel(reason="Not fasted", by=nurse, now=at(DAY, 9))
-    never_came = Journey.objects.check_in(
+    never_came = Journey.objects.book(
         patient=make_patient(), pathway=unit, day=DAY, scheduled_time=at(DAY, 9).time(), planned_levels="L1", by=nurse
     )
     never_came.cancel(reason="Patient rang to cancel", by=nurse, now=at(DAY, 7))

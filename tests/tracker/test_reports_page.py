@@ -31,7 +31,7 @@ def three_consents(unit, nurse):
     """Consent lasting 10, 25 and 40 minutes on 10 Nov 2026 (target 20: two over)."""
     start = datetime(2026, 11, 10, 8, tzinfo=UTC)
     for minutes in (10, 25, 40):
-        journey = Journey.objects.check_in(
+        journey = Journey.objects.book(
             patient=make_patient(),
             pathway=unit,
             day=start.date(),
@@ -40,7 +40,7 @@ def three_consents(unit, nurse):
             by=nurse,
             now=start - timedelta(days=1),
         )
-        journey.start(by=nurse, now=start)
+        journey.arrive(by=nurse, now=start)
         journey.complete_stage(by=nurse, now=start + timedelta(minutes=minutes))
 
 
