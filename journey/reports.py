@@ -49,6 +49,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -59,6 +60,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     Max,
     OuterRef,
     Q,
@@ -66,7 +68,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from journey.models import (
@@ -103,6 +105,8 @@ STAGE_CSV_COLUMNS = [
 
 ONE_MINUTE = Value(timedelta(minutes=1), output_field=DurationField())
 TOOK = ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField())
+# PostgreSQL only: a visit's minutes as a float (sorting floats is cheaper than sorting intervals).
+TOOK_MINUTES = Func(TOOK, template="EXTRACT(EPOCH FROM %(expressions)s)::float8 / 60", output_field=FloatField())
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:
@@ -116,15 +120,41 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
+def percentile_of_counts(counted: list[tuple[float, int]], fraction: float) -> float | None:
+    """``percentile`` of values given as (value, how many times), without expanding them."""
+    ordered = sorted(counted)
+    total = sum(n for _, n in ordered)
+    if not total:
+        return None
+    rank = (total - 1) * fraction
+    low = math.floor(rank)
+
+    def at(index: int) -> float:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if index < seen:
+                return value
+        return ordered[-1][0]
+
+    below = at(low)
+    return below + (rank - low) * (at(min(low + 1, total - 1)) - below)
+
+
 class PercentileCont(Aggregate):
     """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
 
     function = "PERCENTILE_CONT"
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, fraction: float, expression: Any, **extra: Any):
-        # A constant of ours, never user input: written into the SQL as a literal.
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+    def __init__(self, fraction: float | tuple[float, ...], expression: Any, **extra: Any):
+        # Constants of ours, never user input: written into the SQL as literals. Several fractions give
+        # an array of percentiles from a single sort of the group.
+        if isinstance(fraction, tuple):
+            literal = f"ARRAY[{', '.join(repr(float(f)) for f in fraction)}]::float8[]"
+        else:
+            literal = repr(float(fraction))
+        super().__init__(expression, fraction=literal, **extra)
 
 
 def in_database() -> bool:
@@ -246,22 +276,19 @@ def _durations_by(visits: QuerySet[StageVisit], *keys: str) -> dict[tuple, Durat
         over = Q(
             completed_at__gt=ExpressionWrapper(F("started_at") + F("target_minutes") * ONE_MINUTE, DateTimeField())
         )
+        # Both percentiles from one sort of each group's minutes (an array of fractions).
         rows = (
             visits.order_by()
             .values(*keys)
             .annotate(
                 n=Count("pk"),
-                median=PercentileCont(0.5, TOOK, output_field=DurationField()),
-                p90=PercentileCont(0.9, TOOK, output_field=DurationField()),
+                spread=PercentileCont((0.5, 0.9), TOOK_MINUTES, output_field=ArrayField(FloatField())),
                 target=PercentileCont(0.5, F("target_minutes"), output_field=FloatField()),
                 over=Count("pk", filter=over),
             )
         )
         return {
-            tuple(row[k] for k in keys): Durations(
-                row["n"], _minutes(row["median"]), _minutes(row["p90"]), row["target"], row["over"]
-            )
-            for row in rows
+            tuple(row[k] for k in keys): Durations(row["n"], *row["spread"], row["target"], row["over"]) for row in rows
         }
     groups: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
     for *key, started, completed, target in visits.order_by().values_list(
@@ -411,15 +438,6 @@ def _waiting_visits(period: Period) -> QuerySet[StageVisit]:
         completed_at__isnull=False,
         journey__in=_journeys(period).filter(status=Journey.Status.COMPLETED),
     ).annotate(home=home, last_round=last_round, last_answer=last_answer, last_resolved=last_resolved)
-    if in_database():
-        # PostgreSQL's GREATEST and LEAST skip NULLs: a stage without rounds or answers is ready by its clock.
-        clock = Coalesce(
-            F("minimum_overridden_at"),
-            ExpressionWrapper(F("started_at") + F("minimum_minutes") * ONE_MINUTE, DateTimeField()),
-            F("started_at"),
-        )
-        ready = Least(F("completed_at"), Greatest(clock, F("last_round"), F("last_answer"), F("last_resolved")))
-        return waiting.annotate(ready=ExpressionWrapper(ready, DateTimeField()))
     return waiting
 
 
@@ -439,16 +457,8 @@ def ready_moment(
 
 def discharge_gap(period: Period) -> DischargeGap:
     waiting = _waiting_visits(period)
-    threshold = timedelta(minutes=DELAYED_DISCHARGE_MINUTES)
     if in_database():
-        gap = ExpressionWrapper(F("home") - F("ready"), DurationField())
-        row = waiting.order_by().aggregate(
-            n=Count("pk"),
-            median=PercentileCont(0.5, gap, output_field=DurationField()),
-            p90=PercentileCont(0.9, gap, output_field=DurationField()),
-            delayed=Count("pk", filter=Q(home__gt=ExpressionWrapper(F("ready") + Value(threshold), DateTimeField()))),
-        )
-        patients, median, p90, delayed = row["n"], _minutes(row["median"]), _minutes(row["p90"]), row["delayed"]
+        patients, median, p90, delayed = _gap_in_database(period)
     else:
         gaps = sorted(
             (home - ready_moment(started, minimum, overridden, completed, *since)).total_seconds() / 60
@@ -466,6 +476,59 @@ def discharge_gap(period: Period) -> DischargeGap:
         patients, median, p90 = len(gaps), percentile(gaps, 0.5), percentile(gaps, 0.9)
         delayed = sum(1 for g in gaps if g > DELAYED_DISCHARGE_MINUTES)
     return DischargeGap(patients, median, p90, delayed, _gap_reasons(waiting))
+
+
+def _gap_in_database(period: Period) -> tuple[int, float | None, float | None, int]:
+    """The gap's count, median, p90 and delayed count in one PostgreSQL statement. Set-based (each
+    table read once and grouped) rather than the ORM's correlated subqueries, which ran one lookup per
+    patient per part of the ready moment: 47 ms at 2,000 journeys, about a second at 50,000."""
+    visit, journey = StageVisit._meta.db_table, Journey._meta.db_table
+    rounds, answers, flags = ObservationRound._meta.db_table, Answer._meta.db_table, RedFlag._meta.db_table
+    pathway = "AND j.pathway_id = %(pathway)s" if period.pathway is not None else ""
+    sql = f"""
+        WITH waiting AS (
+            SELECT v.id, v.journey_id, v.started_at, v.minimum_minutes, v.minimum_overridden_at, v.completed_at
+            FROM {visit} v JOIN {journey} j ON j.id = v.journey_id
+            WHERE v.next_is_discharge AND v.completed_at IS NOT NULL AND j.status = %(home)s
+              AND j.day BETWEEN %(first)s AND %(last)s {pathway}
+        ), home AS (
+            SELECT s.journey_id, MAX(s.completed_at) AS at
+            FROM {visit} s JOIN waiting w ON w.journey_id = s.journey_id GROUP BY s.journey_id
+        ), last_round AS (
+            SELECT r.visit_id, MAX(r.recorded_at) AS at FROM {rounds} r JOIN waiting w ON w.id = r.visit_id
+            WHERE r.entered_in_error_at IS NULL GROUP BY r.visit_id
+        ), last_answer AS (
+            SELECT a.visit_id, MAX(a.answered_at) AS at FROM {answers} a JOIN waiting w ON w.id = a.visit_id
+            WHERE a.is_current GROUP BY a.visit_id
+        ), last_resolved AS (
+            SELECT w.id AS visit_id, MAX(f.resolved_at) AS at
+            FROM {flags} f JOIN waiting w ON w.journey_id = f.journey_id
+            WHERE f.resolved_at <= w.completed_at GROUP BY w.id
+        ), gaps AS (
+            -- GREATEST and LEAST skip NULLs: a stage without rounds or answers is ready by its clock.
+            SELECT h.at - LEAST(w.completed_at, GREATEST(
+                COALESCE(w.minimum_overridden_at, w.started_at + w.minimum_minutes * INTERVAL '1 minute', w.started_at),
+                r.at, a.at, f.at)) AS gap
+            FROM waiting w JOIN home h ON h.journey_id = w.journey_id
+            LEFT JOIN last_round r ON r.visit_id = w.id
+            LEFT JOIN last_answer a ON a.visit_id = w.id
+            LEFT JOIN last_resolved f ON f.visit_id = w.id
+        )
+        SELECT COUNT(*), PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY gap),
+               PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY gap), COUNT(*) FILTER (WHERE gap > %(delayed)s)
+        FROM gaps
+    """
+    params = {
+        "home": Journey.Status.COMPLETED.value,
+        "first": period.first,
+        "last": period.last,
+        "pathway": period.pathway.pk if period.pathway is not None else None,
+        "delayed": timedelta(minutes=DELAYED_DISCHARGE_MINUTES),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        patients, median, p90, delayed = cursor.fetchone()
+    return patients, _minutes(median), _minutes(p90), delayed
 
 
 def _gap_reasons(waiting: QuerySet[StageVisit]) -> list[ReasonShare]:

@@ -96,6 +96,14 @@ def test_no_values_have_no_percentile():
     assert percentile([], 0.5) is None
 
 
+@pytest.mark.parametrize("fraction", [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1])
+def test_percentiles_of_counted_values_equal_those_of_the_values_written_out(fraction):
+    counted = [(120.0, 3), (60.0, 4), (180.0, 1)]
+    written_out = sorted(v for v, n in counted for _ in range(n))
+
+    assert reports.percentile_of_counts(counted, fraction) == pytest.approx(percentile(written_out, fraction))
+
+
 # --- stage durations against target ---
 
 
