@@ -25,6 +25,7 @@ STATUS_RANK = {
     Journey.Status.COMPLETED: 7,
     Journey.Status.CANCELLED: 8,
     Journey.Status.DID_NOT_ARRIVE: 9,
+    Journey.Status.ADMITTED_OVERNIGHT: 7,
 }
 
 

@@ -11,7 +11,19 @@ from django.contrib.auth.models import Group
 
 from journey import roles
 from journey.demo import answer_stage, settled_round
-from journey.models import Answer, ItemDefinition, Journey, JourneyEvent, Pathway, Patient, StageDefinition, StageVisit
+from journey.models import (
+    Answer,
+    ItemDefinition,
+    Journey,
+    JourneyEvent,
+    Occasion,
+    Pathway,
+    Patient,
+    Reason,
+    ReasonCategory,
+    StageDefinition,
+    StageVisit,
+)
 
 PASSWORD = "test-password-long-enough"
 PADSS = ("vitals", "activity", "pain_nausea", "bleeding", "intake_output")
@@ -183,3 +195,19 @@ def footprint(journey: Journey) -> tuple:
         Answer.objects.filter(visit__journey=journey).count(),
         JourneyEvent.objects.filter(journey=journey).count(),
     )
+
+
+def coded(occasion: str, code: str = "other") -> Reason:
+    """A reason from the unit's list (the migration ships it; made again if a test emptied the tables)."""
+    category = ReasonCategory.OTHER if code == "other" else ReasonCategory.CLINICAL
+    reason, _ = Reason.objects.get_or_create(
+        occasion=occasion, code=code, defaults={"category": category, "label": code.replace("_", " ").capitalize()}
+    )
+    return reason
+
+
+def cancel(journey: Journey, by: Any, why: str = "Patient asked to rebook", **kwargs: Any) -> None:
+    """Cancel with the coded "other" reason for the moment (before or after arrival) and ``why`` as its words."""
+    arrived = journey.status != Journey.Status.SCHEDULED
+    occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
+    journey.cancel(reason=coded(occasion), detail=why, by=by, **kwargs)

@@ -11,7 +11,17 @@ from django import forms
 from django.utils import timezone
 
 from journey.levels import LEVELS_HELP, parse_levels
-from journey.models import Answer, ItemDefinition, ObservationRound, Pathway, PatientDetails, RedFlagKind, StageVisit
+from journey.models import (
+    Answer,
+    ItemDefinition,
+    ObservationRound,
+    Occasion,
+    Pathway,
+    PatientDetails,
+    Reason,
+    RedFlagKind,
+    StageVisit,
+)
 from journey.validators import check_date_of_birth, clean_mrn, clean_phone
 
 Kind = ItemDefinition.Kind
@@ -142,6 +152,25 @@ class ChecklistForm(forms.Form):
                     )
             else:
                 self.fields[item_field_name(item)] = _item_field(item)
+        # Asked when the stage runs over its target; the domain refuses a late completion without one.
+        self.fields["delay_reason"] = forms.ModelChoiceField(
+            queryset=Reason.objects.offered_for(Occasion.DELAY),
+            required=False,
+            label="Main reason for the delay",
+            empty_label="Choose a reason…",
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+        self.fields["delay_detail"] = forms.CharField(
+            label="A few words (needed for “Other”)",
+            required=False,
+            max_length=300,
+            widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+        )
+
+    def delay(self) -> dict[str, Any]:
+        """The delay reason as ``Journey.complete_stage`` takes it."""
+        data = self.cleaned_data
+        return {"delay_reason": data.get("delay_reason"), "delay_detail": data.get("delay_detail", "")}
 
     def values(self) -> dict[ItemDefinition, Any]:
         """What was posted for each item, in the shape ItemDefinition.clean_value reads."""
@@ -283,6 +312,26 @@ class NoteForm(forms.Form):
         self.fields["note"].label = label
         self.fields["note"].error_messages["required"] = "Write the reason."
         self.helper = crispy_helper("version", "note", Submit("save", button, css_class=css))
+
+
+class CodedReasonForm(forms.Form):
+    """A reason from the unit's coded list for one occasion (cancelling, did not arrive, admitted
+    overnight, unplanned return), with a few words that "Other" needs."""
+
+    version = VersionField()
+    reason = forms.ModelChoiceField(queryset=Reason.objects.none(), empty_label="Choose a reason…")
+    detail = forms.CharField(label="A few words (needed for “Other”)", required=False, max_length=300)
+
+    def __init__(
+        self, *args: Any, occasion: str, label: str, button: str, css: str = "btn-primary", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        assert isinstance(reason, forms.ModelChoiceField)
+        reason.queryset = Reason.objects.offered_for(occasion)
+        reason.label = label
+        reason.error_messages["required"] = "Choose a reason from the list."
+        self.helper = crispy_helper("version", "reason", "detail", Submit("save", button, css_class=css))
 
 
 class DriverForm(forms.Form):

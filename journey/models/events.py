@@ -29,6 +29,8 @@ class JourneyEvent(ClinicalRecord):
         RED_FLAG_RESOLVED = "red_flag_resolved", "Red flag resolved"
         DRIVER_UPDATED = "driver", "Driver details"
         CANCELLED = "cancelled", "Cancelled"
+        ADMITTED_OVERNIGHT = "admitted", "Admitted overnight"
+        UNPLANNED_RETURN = "unplanned_return", "Unplanned return to the procedure room"
 
     journey = models.ForeignKey("journey.Journey", on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -128,6 +128,11 @@ class ReasonGiven(ClinicalRecord):
         words = f"{ReasonCategory(self.category).label}: {self.label}"
         return f"{words} ({self.detail})" if self.detail else words
 
+    @property
+    def history_data(self) -> dict[str, str]:
+        """What the history event and its audit row keep of the reason."""
+        return {"reason": self.code, "category": self.category, "occasion": self.occasion, "detail": self.detail}
+
     @classmethod
     def build(cls, reason: Reason, detail: str, **fields: Any) -> ReasonGiven:
         """An unsaved record with the reason's code, category and label copied."""

@@ -5,7 +5,7 @@ import pytest
 from journey.errors import JourneyError
 from journey.models import Journey, JourneyEvent
 from journey.models.journeys import PUBLIC_CODE_ALPHABET
-from tests.makers import make_journey, make_patient
+from tests.makers import cancel, make_journey, make_patient
 
 
 def test_check_in_books_the_day_with_levels_in_spinal_order_and_a_public_code(pathway, nurse, morning):
@@ -51,7 +51,7 @@ def test_check_in_refuses_a_second_journey_for_the_same_patient_and_day(pathway,
 def test_a_cancelled_journey_does_not_block_rebooking_the_same_day(pathway, nurse):
     patient = make_patient()
     first = make_journey(pathway, nurse, patient=patient)
-    first.cancel(reason="Patient unwell this morning", by=nurse)
+    cancel(first, nurse, "Patient unwell this morning")
 
     second = make_journey(pathway, nurse, patient=patient)
 

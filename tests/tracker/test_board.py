@@ -157,7 +157,7 @@ def test_the_wall_mode_has_no_navigation(client, db, coordinator):
 
 @pytest.fixture
 def demo_day(db, morning):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
     return list(Patient.objects.all())
 
 

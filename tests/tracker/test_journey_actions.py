@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from journey import roles
 from journey.models import Journey, RedFlagKind
-from tests.makers import answer, footprint, make_user, walk_to
+from tests.makers import answer, cancel, footprint, make_user, walk_to
 
 
 def _at(stage):
@@ -284,7 +284,7 @@ def test_an_escalation_time_is_read_in_the_units_day(client, journey, nurse, mor
 
 
 def test_nothing_can_be_done_to_a_cancelled_journey(client, journey, nurse):
-    journey.cancel(reason="Patient unwell", by=nurse)
+    cancel(journey, nurse, "Patient unwell")
     client.force_login(nurse)
 
     response = client.post(reverse("journey-start", args=[journey.pk]), {"version": journey.version})

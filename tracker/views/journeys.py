@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
-from journey.models import AuditEntry, Journey, ObservationRound
+from journey.models import AuditEntry, Journey, ObservationRound, Occasion
 from tracker.access import journey_for
 from tracker.forms import (
     ChecklistForm,
+    CodedReasonForm,
     DriverForm,
     EscalationForm,
     NoteForm,
@@ -106,13 +107,15 @@ def render_journey(
     context = {
         "start_form": page.get("start", VersionForm),
         "driver_form": page.get("driver", DriverForm, initial=driver),
-        "cancel_form": page.get("cancel", _cancel_form),
+        "cancel_form": page.get("cancel", lambda **kw: _cancel_form(journey, **kw)),
         "red_flag_form": page.get("red_flag", RedFlagForm),
         "journey": journey,
         "patient": journey.patient,
         "visit": visit,
         "now": now,
         "timer": visit.timer(now, conditions=conditions) if visit else None,
+        # Completing now would need a delay reason (a stage past its minimum may be "ready" and over).
+        "over_target": bool(visit and visit.is_over_target(now)),
         "conditions": conditions,
         "answers": answers,
         "rounds": visit.round_slots(now) if visit else [],
@@ -149,9 +152,14 @@ def _override_form(*args: Any, **kwargs: Any) -> NoteForm:
     return NoteForm(*args, label=label, button="Override the minimum", css="btn-warning", **kwargs)
 
 
-def _cancel_form(*args: Any, **kwargs: Any) -> NoteForm:
+def _cancel_form(journey: Journey, *args: Any, **kwargs: Any) -> CodedReasonForm:
+    """The reasons offered depend on whether the patient has arrived (two different indicators)."""
+    arrived = journey.status != Journey.Status.SCHEDULED
+    occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
     label = "Why is the procedure cancelled?"
-    return NoteForm(*args, label=label, button="Cancel the procedure", css="btn-outline-danger", **kwargs)
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Cancel the procedure", css="btn-outline-danger", **kwargs
+    )
 
 
 def _act(
@@ -206,7 +214,7 @@ def save_checklist(request: HttpRequest, pk: int) -> HttpResponse:
         journey.record_answers(form.values(), by=request.user, expected_version=data["version"])
         if "complete" in request.POST:
             # The answers just saved moved the version on; anyone else's change since would still refuse.
-            journey.complete_stage(visit.stage, by=request.user, expected_version=journey.version)
+            journey.complete_stage(visit.stage, by=request.user, expected_version=journey.version, **form.delay())
 
     return _act(request, journey, "checklist", form, save)
 
@@ -321,13 +329,15 @@ def update_driver(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.check_in_patient")
-    form = _cancel_form(request.POST)
+    form = _cancel_form(journey, request.POST)
     return _act(
         request,
         journey,
         "cancel",
         form,
-        lambda d: journey.cancel(reason=d["note"], by=request.user, expected_version=d["version"]),
+        lambda d: journey.cancel(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
     )
 
 
