@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from journey import reports
-from journey.models import Journey, Occasion, Pathway, Reason, ReasonCategory, ReasonGiven
+from journey.models import Journey, Occasion, Pathway, Reason, ReasonCategory, StageVisit
 from journey.reports import Period, percentile
-from tests.makers import make_patient, make_stage
+from tests.makers import coded, make_patient, make_stage
 
 DAY = date(2026, 11, 10)  # a Tuesday
 NEXT_WEEK = date(2026, 11, 17)
@@ -33,11 +34,14 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
-def walk(pathway, nurse, lead, *, minutes, day=DAY, start=None, levels="T12", override_at=None) -> Journey:
-    """Book, arrive at ``start`` and complete one stage after another, each lasting the next of ``minutes``.
+def walk(pathway, nurse, lead, *, minutes, day=DAY, start=None, levels="T12", override_at=None, delays=None):
+    """Book, arrive at ``start`` and complete one stage after another, each lasting the next of ``minutes``;
+    a stage over its target is completed with the delay reason ``delays`` names for it (code, or code
+    and words), else "awaiting_review".
 
     ``override_at``: minutes into recovery at which a lead overrides its minimum.
     """
+    delays = delays or {}
     start = start or at(day, 8)
     journey = Journey.objects.book(
         patient=make_patient(),
@@ -57,15 +61,11 @@ def walk(pathway, nurse, lead, *, minutes, day=DAY, start=None, levels="T12", ov
                 reason="Settled early, proceeding lead agrees.", by=lead, now=clock + timedelta(minutes=override_at)
             )
         clock += timedelta(minutes=taken)
-        journey.complete_stage(by=nurse, now=clock)
+        code, words = delays.get(visit.stage.code, ("awaiting_review", "")) if visit.is_over_target(clock) else ("", "")
+        journey.complete_stage(
+            by=nurse, now=clock, delay_reason=coded(Occasion.DELAY, code) if code else None, delay_detail=words
+        )
     return journey
-
-
-def give_reason(journey, stage_code, code, *, occasion=Occasion.DELAY, detail="", by=None):
-    """A coded reason recorded for one of the journey's stage visits."""
-    visit = journey.visits.get(stage__code=stage_code) if stage_code else None
-    reason = Reason.objects.get(occasion=occasion, code=code)
-    return ReasonGiven.build(reason, detail, journey=journey, visit=visit, at=visit.completed_at, by=by).save()
 
 
 def figures(unit, period=None):
@@ -111,16 +111,16 @@ def test_percentiles_of_counted_values_equal_those_of_the_values_written_out(fra
 def five_days(unit, nurse, lead):
     """Five patients; consent 10, 20, 30, 40, 50 min; injection 70 (1 level), 100 (2), 130 (2), 50 (1), 60 (1)."""
     plans = [
-        ("T12", [10, 70, 120, 20]),
-        ("T12 L1", [20, 100, 150, 40]),
-        ("T12 L1", [30, 130, 110, 15]),
-        ("L2", [40, 50, 120, 20]),
-        ("L3", [50, 60]),  # still in recovery
+        ("T12", [10, 70, 120, 20], {"injection": ("imaging_unavailable", "")}),
+        ("T12 L1", [20, 100, 150, 40], {"recovery": ("pain", ""), "discharge": ("driver_late", "")}),
+        ("T12 L1", [30, 130, 110, 15], {"consent": ("driver_late", ""), "injection": ("imaging_unavailable", "")}),
+        ("L2", [40, 50, 120, 20], {"consent": ("driver_late", "")}),
+        ("L3", [50, 60], {"consent": ("other", "Interpreter late")}),  # still in recovery
     ]
     journeys = []
-    for levels, minutes in plans:
+    for levels, minutes, delays in plans:
         override = 100 if minutes[2:3] == [110] else None
-        journeys.append(walk(unit, nurse, lead, minutes=minutes, levels=levels, override_at=override))
+        journeys.append(walk(unit, nurse, lead, minutes=minutes, levels=levels, override_at=override, delays=delays))
     return journeys
 
 
@@ -167,11 +167,7 @@ def test_a_stage_with_no_visits_has_no_figures(unit):
 
 
 def test_top_delay_reasons_are_shares_of_the_over_target_visits(unit, five_days):
-    thirty, forty, fifty = five_days[2:]  # consent over its 20 min target
-    give_reason(thirty, "consent", "driver_late", by=thirty.created_by)
-    give_reason(forty, "consent", "driver_late", by=thirty.created_by)
-    give_reason(fifty, "consent", "other", detail="Interpreter late", by=thirty.created_by)
-
+    # Consent over its 20 min target: 30 and 40 min (driver late), 50 min (other: interpreter late).
     reasons = figures(unit)["consent"].reasons
 
     assert [(r.label, r.count, round(r.share, 1)) for r in reasons] == [
@@ -181,30 +177,31 @@ def test_top_delay_reasons_are_shares_of_the_over_target_visits(unit, five_days)
     assert reasons[0].category_label == "Escort or social"
 
 
-def test_over_target_visits_without_a_reason_show_as_not_recorded(unit, five_days):
-    give_reason(five_days[2], "consent", "not_fasted", by=five_days[2].created_by)
+def test_over_target_visits_without_a_reason_show_as_not_recorded(unit, nurse, lead, five_days):
+    # A day from before reasons were asked: consent closed 35 min after it started, with none given.
+    old = walk(unit, nurse, lead, minutes=[15])
+    StageVisit.objects.filter(journey=old, stage__code="consent").update(
+        completed_at=F("started_at") + timedelta(minutes=35)
+    )
 
     reasons = figures(unit)["consent"].reasons
 
-    assert [(r.label, r.count, round(r.share, 1)) for r in reasons] == [
-        ("No reason recorded", 2, 66.7),
-        ("Patient not fasted", 1, 33.3),
+    assert [(r.label, r.count, r.share) for r in reasons] == [
+        ("Driver not available or late", 2, 50),
+        ("No reason recorded", 1, 25),
+        ("Other (say what)", 1, 25),
     ]
 
 
 def test_delay_reasons_over_all_stages_are_shares_of_all_reasons_given(unit, five_days):
-    by = five_days[0].created_by
-    give_reason(five_days[2], "consent", "not_fasted", by=by)
-    give_reason(five_days[0], "injection", "imaging_unavailable", by=by)
-    give_reason(five_days[2], "injection", "imaging_unavailable", by=by)
-    give_reason(five_days[1], "recovery", "pain", by=by)
-
     shares = reports.delay_reasons(Period(DAY, DAY, unit))
 
-    assert [(r.code, r.count, r.share) for r in shares] == [
-        ("imaging_unavailable", 2, 50),
-        ("pain", 1, 25),  # ties by label: "Pain needing treatment" before "Patient not fasted"
-        ("not_fasted", 1, 25),
+    # Seven given: driver late 3 (consent twice, discharge), imaging 2, other 1, pain 1.
+    assert [(r.code, r.count, round(r.share, 2)) for r in shares] == [
+        ("driver_late", 3, 42.86),
+        ("imaging_unavailable", 2, 28.57),
+        ("other", 1, 14.29),  # ties by label: "Other (say what)" before "Pain needing treatment"
+        ("pain", 1, 14.29),
     ]
 
 
@@ -236,11 +233,7 @@ def test_the_discharge_gap_runs_from_ready_for_discharge_to_gone_home(unit, five
 
 
 def test_the_discharge_gap_lists_the_reasons_given_from_recovery_on(unit, five_days):
-    by = five_days[0].created_by
-    give_reason(five_days[1], "recovery", "pain", by=by)
-    give_reason(five_days[1], "discharge", "driver_late", by=by)
-    give_reason(five_days[2], "consent", "not_fasted", by=by)  # before recovery: not part of the gap
-
+    # Recovery 150 min (pain) and discharge 40 min (driver late); the consent delays are not part of it.
     reasons = reports.discharge_gap(Period(DAY, DAY, unit)).reasons
 
     assert sorted((r.code, r.share) for r in reasons) == [("driver_late", 50), ("pain", 50)]
@@ -250,30 +243,34 @@ def test_the_discharge_gap_lists_the_reasons_given_from_recovery_on(unit, five_d
 
 
 def test_indicators_count_over_the_booked_or_the_arrived(unit, nurse, lead, five_days):
-    booked = walk(unit, nurse, lead, minutes=[])  # arrived, then cancelled
-    booked.cancel(reason="Not fasted", by=nurse, now=at(DAY, 9))
-    never_came = Journey.objects.book(
-        patient=make_patient(), pathway=unit, day=DAY, scheduled_time=at(DAY, 9).time(), planned_levels="L1", by=nurse
-    )
-    never_came.cancel(reason="Patient rang to cancel", by=nurse, now=at(DAY, 7))
-    ReasonGiven.build(
-        Reason.objects.get(occasion=Occasion.UNPLANNED_RETURN, code="bleeding"),
-        "",
-        journey=five_days[0],
-        at=at(DAY, 12),
-        by=nurse,
-    ).save()
+    def booked():
+        return Journey.objects.book(
+            patient=make_patient(),
+            pathway=unit,
+            day=DAY,
+            scheduled_time=at(DAY, 9).time(),
+            planned_levels="L1",
+            by=nurse,
+        )
+
+    arrived = walk(unit, nurse, lead, minutes=[])
+    arrived.cancel(reason=coded(Occasion.CANCELLED_AFTER_ARRIVAL, "not_fasted"), by=nurse, now=at(DAY, 9))
+    booked().cancel(reason=coded(Occasion.CANCELLED_BEFORE_ARRIVAL, "patient_cancelled"), by=nurse, now=at(DAY, 7))
+    booked().mark_did_not_arrive(reason=coded(Occasion.DID_NOT_ARRIVE, "no_contact"), by=nurse, now=at(DAY, 10))
+    five_days[4].admit_overnight(reason=coded(Occasion.OVERNIGHT, "pain"), by=lead, now=at(DAY, 12))
+    returned = walk(unit, nurse, lead, minutes=[15])
+    returned.record_unplanned_return(reason=coded(Occasion.UNPLANNED_RETURN, "bleeding"), by=lead, now=at(DAY, 9))
 
     found = {i.code: i for i in reports.indicators(Period(DAY, DAY, unit))}
 
-    # 7 booked; 6 arrived (the five walked and the one cancelled after arrival).
-    assert (found["cancelled_before_arrival"].count, found["cancelled_before_arrival"].denominator) == (1, 7)
-    assert (found["cancelled_after_arrival"].count, found["cancelled_after_arrival"].denominator) == (1, 6)
-    assert found["cancelled_after_arrival"].rate == pytest.approx(100 / 6)
-    assert (found["unplanned_return"].count, found["unplanned_return"].rate) == (1, pytest.approx(100 / 6))
-    assert (found["delayed_discharge"].count, found["delayed_discharge"].denominator) == (1, 6)
-    assert (found["did_not_arrive"].count, found["did_not_arrive"].denominator) == (0, 7)
-    assert found["overnight"].count == 0
+    # 9 booked; 7 arrived (the five walked, the one cancelled after arrival and the one who returned).
+    assert (found["did_not_arrive"].count, found["did_not_arrive"].denominator) == (1, 9)
+    assert found["did_not_arrive"].rate == pytest.approx(100 / 9)
+    assert (found["cancelled_before_arrival"].count, found["cancelled_before_arrival"].denominator) == (1, 9)
+    assert (found["cancelled_after_arrival"].count, found["cancelled_after_arrival"].denominator) == (1, 7)
+    assert (found["unplanned_return"].count, found["unplanned_return"].rate) == (1, pytest.approx(100 / 7))
+    assert (found["delayed_discharge"].count, found["delayed_discharge"].denominator) == (1, 7)
+    assert (found["overnight"].count, found["overnight"].denominator) == (1, 7)
 
 
 def test_indicators_carry_the_published_benchmarks(unit):

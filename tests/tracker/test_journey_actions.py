@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from journey import roles
-from journey.models import Journey, RedFlagKind
-from tests.makers import answer, cancel, footprint, make_user, walk_to
+from journey.models import Journey, Occasion, RedFlagKind
+from tests.makers import answer, cancel, coded, footprint, make_user, walk_to
 
 
 def _at(stage):
@@ -59,7 +59,13 @@ ACTIONS = [
     Action(
         "journey-driver", _at("consent"), {"name": "New Driver", "phone": "07700 900222"}, roles.NURSE, roles.UNIT_ADMIN
     ),
-    Action("journey-cancel", lambda j, n: None, {"note": "Patient unwell"}, roles.COORDINATOR, roles.UNIT_ADMIN),
+    Action(
+        "journey-cancel",
+        lambda j, n: None,
+        {"reason": "{other}", "detail": "Patient unwell"},
+        roles.COORDINATOR,
+        roles.UNIT_ADMIN,
+    ),
 ]
 
 
@@ -70,6 +76,8 @@ def action(request, journey, nurse):
     extra = extra if isinstance(extra, dict) else None
     journey.refresh_from_db()
     data = {"version": journey.version, **spec.data}
+    if data.get("reason") == "{other}":  # the coded "other" for a cancellation before arrival
+        data["reason"] = coded(Occasion.CANCELLED_BEFORE_ARRIVAL).pk
     if "item_{identity}" in data:
         data[f"item_{journey.current_visit.stage.items.get(code='identity').pk}"] = data.pop("item_{identity}")
     return spec, spec.url(journey, extra), data

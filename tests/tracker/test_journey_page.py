@@ -118,8 +118,8 @@ def test_the_journey_page_costs_the_same_queries_early_or_late_in_the_day(
         # its checklist items; its rounds+recorder; open red flags; standing answers+who; the rail's visits
         # and the pathway's stages; all red flags+people; the history+who; and the audit row of this view
         # (its transaction's savepoint and release here, the chain's head, the insert; on PostgreSQL also
-        # the chain's advisory lock).
-        with django_assert_num_queries(18 if connection.vendor == "postgresql" else 17):
+        # the chain's advisory lock); the coded reasons offered for a cancellation.
+        with django_assert_num_queries(19 if connection.vendor == "postgresql" else 18):
             assert client.get(url(journey)).status_code == 200
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from journey import roles
-from journey.models import Journey
-from tests.makers import make_patient, make_stage, make_user
+from journey.models import Journey, Occasion
+from tests.makers import coded, make_patient, make_stage, make_user
 
 URL = reverse("reports")
 CSV = reverse("reports-csv")
@@ -41,7 +41,8 @@ def three_consents(unit, nurse):
             now=start - timedelta(days=1),
         )
         journey.arrive(by=nurse, now=start)
-        journey.complete_stage(by=nurse, now=start + timedelta(minutes=minutes))
+        late = coded(Occasion.DELAY, "patient_late") if minutes > 20 else None
+        journey.complete_stage(by=nurse, now=start + timedelta(minutes=minutes), delay_reason=late)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
