@@ -6,6 +6,7 @@ with the reason beside the form that was used; htmx requests get the page's body
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
 from journey.models import AuditEntry, Journey, ObservationRound, Occasion
+from journey.time_home import TimeHome, cached_history, time_home
 from tracker.access import journey_for
 from tracker.forms import (
     ChecklistForm,
@@ -129,6 +131,7 @@ def render_journey(
         # A refusal no form on the page can show (the journey closed meanwhile) is shown at the top.
         "page_refusal": posted.refusal if posted and (not posted.name or journey.is_closed) else "",
         "age": journey.patient.age_on(journey.day),
+        "time_home": _time_home(journey, now),
     }
     if visit:
         context["checklist"] = page.get("checklist", lambda initial: ChecklistForm(visit, answers, initial=initial))
@@ -136,6 +139,13 @@ def render_journey(
         context["override_form"] = page.get("override", _override_form)
     template = "tracker/_journey_body.html" if request.htmx else "tracker/journey.html"
     return render(request, template, context, status=status)
+
+
+def _time_home(journey: Journey, now: datetime) -> TimeHome | None:
+    if journey.is_closed:
+        return None
+    stages = list(journey.pathway.stages.order_by("order"))
+    return time_home(journey, stages, now, cached_history({journey.pathway_id}, timezone.localdate(now)))
 
 
 def _round_error_form(*args: Any, **kwargs: Any) -> NoteForm:
