@@ -101,6 +101,14 @@ def test_the_page_loads_its_charts_from_our_own_files_only(client, coordinator, 
     assert "https://" not in body
 
 
+def test_the_date_fields_hold_iso_dates_as_a_date_input_needs(client, coordinator):
+    client.force_login(coordinator)
+
+    body = client.get(URL, PERIOD).content.decode()
+
+    assert 'name="first" value="2026-11-10"' in body
+
+
 def test_a_period_ending_before_it_starts_is_refused_beside_the_field(client, coordinator):
     client.force_login(coordinator)
 

@@ -23,9 +23,13 @@ DEFAULT_DAYS = 28
 
 
 class PeriodForm(forms.Form):
-    first = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    # A date input reads and writes ISO dates whatever the locale.
+    first = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+    )
     last = forms.DateField(
-        label="To (included)", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label="To (included)",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     pathway = forms.ModelChoiceField(
         queryset=Pathway.objects.order_by("name"),
