@@ -18,6 +18,8 @@ from journey.models import (
     JourneyEvent,
     Pathway,
     Patient,
+    Reason,
+    ReasonGiven,
     StageDefinition,
     StageVisit,
 )
@@ -128,3 +130,25 @@ class PatientAdmin(ReadOnlyAdmin):
 class AnswerAdmin(ReadOnlyAdmin):
     list_display = ["answered_at", "item_label", "value", "flag", "answered_by", "is_current"]
     list_select_related = ["answered_by"]
+
+
+@admin.register(Reason)
+class ReasonAdmin(admin.ModelAdmin):
+    """The unit's coded reasons: added, reworded, reordered or retired (untick "offered"), never deleted,
+    since the reasons already given point at them."""
+
+    list_display = ["label", "category", "occasion", "code", "order", "is_active"]
+    list_filter = ["occasion", "category", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["label", "code"]
+    ordering = ["occasion", "order", "label"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReasonGiven)
+class ReasonGivenAdmin(ReadOnlyAdmin):
+    list_display = ["at", "journey", "occasion", "category", "label", "detail", "by"]
+    list_filter = ["occasion", "category"]
+    list_select_related = ["journey__patient", "journey__pathway", "by"]

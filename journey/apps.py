@@ -8,7 +8,6 @@ class JourneyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from journey import reason_admin  # noqa: F401  (registers the coded reasons' admin)
         from journey.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)

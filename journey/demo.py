@@ -295,7 +295,7 @@ def complete(journey: Journey, *, by: Any, now: datetime, pick: random.Random | 
 # --- about sixty past days, so the reports and the time home have a history on first start ---
 
 HISTORY_DAYS = 60
-HISTORY_PATIENTS_A_DAY = 3
+HISTORY_PATIENTS_A_DAY = 2
 
 
 def seed_history(now: datetime | None = None, days: int = HISTORY_DAYS) -> int:

@@ -22,7 +22,7 @@ _PATHWAY_EDITING = [
 
 # The coded reasons are the unit's list: added, reworded or retired (made inactive), never deleted,
 # since the reasons already given point at them.
-_REASON_EDITING = ["add_reason", "change_reason", "view_reason"]
+_REASON_EDITING = ["add_reason", "change_reason", "view_reason", "view_reasongiven"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     NURSE: _CARE,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from journey import roles
 from journey.demo import answer_stage, settled_round
@@ -156,7 +157,7 @@ def walk_to(journey: Journey, stage_code: str, by: Any, *, now: datetime | None 
         record_all_rounds(journey, by, now=now)
         if journey.current_visit.minimum_minutes:
             override(journey, now=now)
-        journey.complete_stage(by=by, now=now)
+        complete(journey, by, now=now)
     return journey.current_visit
 
 
@@ -211,3 +212,13 @@ def cancel(journey: Journey, by: Any, why: str = "Patient asked to rebook", **kw
     arrived = journey.status != Journey.Status.SCHEDULED
     occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
     journey.cancel(reason=coded(occasion), detail=why, by=by, **kwargs)
+
+
+def complete(journey: Journey, by: Any, **kwargs: Any) -> StageVisit | None:
+    """Complete the current stage as a nurse would: with a coded delay reason when it ran over its target
+    (tests about something else than delays)."""
+    visit = journey.current_visit
+    now = kwargs.get("now")
+    if visit is not None and "delay_reason" not in kwargs and visit.is_over_target(now or timezone.now()):
+        kwargs["delay_reason"] = coded(Occasion.DELAY, "awaiting_review")
+    return journey.complete_stage(by=by, **kwargs)

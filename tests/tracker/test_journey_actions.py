@@ -62,9 +62,30 @@ ACTIONS = [
     Action(
         "journey-cancel",
         lambda j, n: None,
-        {"reason": "{other}", "detail": "Patient unwell"},
+        {"reason": "{cancelled_before_arrival}", "detail": "Patient unwell"},
         roles.COORDINATOR,
         roles.UNIT_ADMIN,
+    ),
+    Action(
+        "journey-did-not-arrive",
+        lambda j, n: None,
+        {"reason": "{did_not_arrive}", "detail": "No answer on the phone"},
+        roles.COORDINATOR,
+        roles.UNIT_ADMIN,
+    ),
+    Action(
+        "journey-return",
+        _at("recovery"),
+        {"reason": "{unplanned_return}", "detail": "Oozing at the puncture site"},
+        roles.NURSE,
+        roles.COORDINATOR,
+    ),
+    Action(
+        "journey-admit",
+        _at("recovery"),
+        {"reason": "{overnight}", "detail": "Driver stuck abroad"},
+        roles.CLINICAL_LEAD,
+        roles.NURSE,
     ),
 ]
 
@@ -76,8 +97,8 @@ def action(request, journey, nurse):
     extra = extra if isinstance(extra, dict) else None
     journey.refresh_from_db()
     data = {"version": journey.version, **spec.data}
-    if data.get("reason") == "{other}":  # the coded "other" for a cancellation before arrival
-        data["reason"] = coded(Occasion.CANCELLED_BEFORE_ARRIVAL).pk
+    if str(data.get("reason", "")).startswith("{"):  # the coded "other" for that occasion
+        data["reason"] = coded(Occasion(data["reason"].strip("{}"))).pk
     if "item_{identity}" in data:
         data[f"item_{journey.current_visit.stage.items.get(code='identity').pk}"] = data.pop("item_{identity}")
     return spec, spec.url(journey, extra), data

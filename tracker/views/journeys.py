@@ -110,6 +110,9 @@ def render_journey(
         "start_form": page.get("start", VersionForm),
         "driver_form": page.get("driver", DriverForm, initial=driver),
         "cancel_form": page.get("cancel", lambda **kw: _cancel_form(journey, **kw)),
+        "did_not_arrive_form": page.get("did_not_arrive", _did_not_arrive_form),
+        "return_form": page.get("return", _return_form),
+        "admit_form": page.get("admit", _admit_form),
         "red_flag_form": page.get("red_flag", RedFlagForm),
         "journey": journey,
         "patient": journey.patient,
@@ -139,6 +142,28 @@ def render_journey(
         context["override_form"] = page.get("override", _override_form)
     template = "tracker/_journey_body.html" if request.htmx else "tracker/journey.html"
     return render(request, template, context, status=status)
+
+
+def _did_not_arrive_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why did the patient not come?"
+    occasion = Occasion.DID_NOT_ARRIVE
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Mark did not arrive", css="btn-secondary", **kwargs
+    )
+
+
+def _return_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why back to the procedure room?"
+    occasion = Occasion.UNPLANNED_RETURN
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Record the return", css="btn-warning", **kwargs
+    )
+
+
+def _admit_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why can the patient not go home today?"
+    occasion = Occasion.OVERNIGHT
+    return CodedReasonForm(*args, occasion=occasion, label=label, button="Admit overnight", css="btn-danger", **kwargs)
 
 
 def _time_home(journey: Journey, now: datetime) -> TimeHome | None:
@@ -346,6 +371,51 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel",
         form,
         lambda d: journey.cancel(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def did_not_arrive(request: HttpRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.check_in_patient")
+    form = _did_not_arrive_form(request.POST)
+    return _act(
+        request,
+        journey,
+        "did_not_arrive",
+        form,
+        lambda d: journey.mark_did_not_arrive(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def unplanned_return(request: HttpRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    form = _return_form(request.POST)
+    return _act(
+        request,
+        journey,
+        "return",
+        form,
+        lambda d: journey.record_unplanned_return(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def admit_overnight(request: HttpRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.admit_overnight")
+    form = _admit_form(request.POST)
+    return _act(
+        request,
+        journey,
+        "admit",
+        form,
+        lambda d: journey.admit_overnight(
             reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
         ),
     )
