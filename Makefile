@@ -49,10 +49,11 @@ load: $(VENV)/.dev
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/load.py
 
-## check: lint, formatting and migrations, as CI runs them
+## check: lint, formatting, types and migrations, as CI runs them
 check: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.dev

@@ -173,7 +173,7 @@ def main() -> None:
             verdicts.append((f"{name} p95 {p95:.0f} ms < {target} ms", p95 < target))
     total_5xx = sum(errors.values())
     verdicts.append((f"5xx responses: {total_5xx}", total_5xx == 0))
-    verdicts.append((f"workers alive after the kill: {alive} (respawned)", killed and alive[0] == args.workers))
+    verdicts.append((f"workers alive after the kill: {alive} (respawned)", bool(killed) and alive[0] == args.workers))
     print()
     print(manage(env, "shell", "-c", INTEGRITY, capture=True).strip())
     for text, ok in verdicts:

@@ -138,7 +138,7 @@ def _seed(count: int) -> None:
                 )
                 visits.append(visit)
                 closing.append((journey, stage, visit, taken > target))
-                clock = visit.completed_at
+                clock = clock + timedelta(minutes=taken)
         StageVisit.objects.bulk_create(visits, batch_size=5000)
         rounds, answers, reasons = [], [], []
         for journey, stage, visit, over in closing:

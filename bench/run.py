@@ -62,7 +62,7 @@ class Server:
         peaks = []
         for pid in pids:
             status = Path(f"/proc/{pid}/status").read_text()
-            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+            peaks.append(int(found(r"VmHWM:\s+(\d+) kB", status)) / 1024)
         return max(peaks), sum(peaks)
 
     def stop(self) -> None:
@@ -74,7 +74,7 @@ def sign_in(base: str) -> tuple[str, urllib.request.OpenerDirector]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base}/accounts/login/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    token = found(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     form = {"username": "coordinator", "password": "ward-demo-2026", "csrfmiddlewaretoken": token}
     opener.open(f"{base}/accounts/login/", urllib.parse.urlencode(form).encode())
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
@@ -99,7 +99,17 @@ def room_in_this_minute(seconds: int) -> None:
         time.sleep(left + 0.5)
 
 
+def found(pattern: str, text: str) -> str:
+    """The first group of ``pattern`` in ``text``; a clear stop when the page or file is not what we expect."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise SystemExit(f"benchmark: expected {pattern!r} in the response, found none")
+    return match.group(1)
+
+
 def wrk(url: str, cookie: str, seconds: int, extra: list[str]) -> dict[str, float]:
+    if WRK is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
     command = [WRK, "-t1", "-c4", f"-d{seconds}s", "-s", str(ROOT / "bench/latency.lua"), "-H", f"Cookie: {cookie}"]
     out = subprocess.run([*command, *extra, url], capture_output=True, text=True, check=True).stdout
     fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))

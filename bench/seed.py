@@ -58,7 +58,7 @@ def main(count: int) -> None:
                 continue
             clock = now - timedelta(minutes=90)
             journey.arrive(by=nurse, now=clock)
-            while journey.current_visit.stage.code != target:
+            while journey.open_visit().stage.code != target:
                 demo.answer_stage(journey, by=nurse, now=clock)
                 clock += timedelta(minutes=20)
                 journey.complete_stage(by=nurse, now=clock)

@@ -96,7 +96,7 @@ def _row(journey: Journey, stages: list[StageDefinition], now: datetime, past: H
     visit = journey.current_visit
     stage_ids = [stage.pk for stage in stages]
     alerts = journey.alerts(now)
-    rank = min([ALERT_RANK[a.kind] for a in alerts] + [STATUS_RANK[journey.status]])
+    rank = min([ALERT_RANK[a.kind] for a in alerts] + [STATUS_RANK[Journey.Status(journey.status)]])
     return BoardRow(
         journey=journey,
         stage_code=visit.stage.code if visit else journey.status,

@@ -82,9 +82,9 @@ def acceptable_value(item: ItemDefinition, journey: Journey) -> Any:
     raise ValueError(f"No demo answer for item kind {item.kind}")
 
 
-def answer_stage(journey: Journey, *, by: Any, now: datetime, only: int | None = None) -> None:
+def answer_stage(journey: Journey, *, by: Any, now: datetime | None = None, only: int | None = None) -> None:
     """Answer the current stage's checklist (the first ``only`` items, or all of them)."""
-    visit = journey.current_visit
+    visit = journey.open_visit()
     items = list(visit.stage.items.all())
     journey.record_answers(
         {item: acceptable_value(item, journey) for item in (items[:only] if only is not None else items)},
@@ -109,7 +109,7 @@ def settled_round() -> ObservationRound:
 
 def record_rounds(journey: Journey, *, by: Any, now: datetime, missed: tuple[int, ...] = ()) -> None:
     """Record every round of the current stage that is due by ``now``, each at its due time."""
-    for slot in journey.current_visit.round_slots(now):
+    for slot in journey.open_visit().round_slots(now):
         if slot.done is None and slot.due_at <= now and slot.number not in missed:
             journey.record_round(settled_round(), by=by, now=slot.due_at)
 
@@ -246,7 +246,7 @@ def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) ->
     record_rounds(journey, by=nurse, now=clock + timedelta(minutes=demo.in_stage), missed=demo.missed_rounds)
     if demo.cement_leak:
         seen = clock + timedelta(minutes=demo.in_stage - 5)
-        leakage = journey.current_visit.stage.items.get(code="cement_leakage")
+        leakage = journey.open_visit().stage.items.get(code="cement_leakage")
         journey.record_answer(leakage, "yes", by=nurse, now=seen)
         flag = journey.red_flags.get(kind=RedFlagKind.CEMENT_LEAKAGE)
         journey.record_escalation(

@@ -55,13 +55,15 @@ def history(pathway_ids: set[int], before: date, days: int = HISTORY_DAYS) -> Hi
             journey__status=Journey.Status.COMPLETED,
             journey__day__gte=before - timedelta(days=days),
             journey__day__lt=before,
+            completed_at__isnull=False,
         )
         .order_by()
         .values_list("journey_id", "journey__pathway_id", "stage_id", "started_at", "completed_at")
     )
     journeys: dict[int, list[tuple[int, int, datetime, datetime]]] = defaultdict(list)
     for journey_id, pathway_id, stage_id, started, completed in rows:
-        journeys[journey_id].append((pathway_id, stage_id, started, completed))
+        if completed is not None:  # always, by the filter
+            journeys[journey_id].append((pathway_id, stage_id, started, completed))
     found: History = defaultdict(list)
     for visits in journeys.values():
         home = max(completed for *_, completed in visits)
@@ -156,8 +158,9 @@ def backtest(first: date, last: date) -> Backtest:
         for visit in visits:
             # The journey as it stood when this stage started: this visit open, the earlier ones closed.
             at = visit.started_at
-            journey.open_visits = [_open_copy(visit)]
-            journey.open_flags = []
+            # What a list prefetches (Journey.current_visit and open_red_flags read these first).
+            journey.__dict__["open_visits"] = [_open_copy(visit)]
+            journey.__dict__["open_flags"] = []
             journey.status = Journey.Status.IN_PROGRESS
             predicted = time_home(journey, stages[journey.pathway_id], at, past)
             if predicted is None:

@@ -152,23 +152,23 @@ def walk_to(journey: Journey, stage_code: str, by: Any, *, now: datetime | None 
     """Start the journey (if booked) and complete stages until ``stage_code`` is current."""
     if journey.status == Journey.Status.SCHEDULED:
         journey.arrive(by=by, now=now)
-    while journey.current_visit.stage.code != stage_code:
+    while journey.open_visit().stage.code != stage_code:
         answer_stage(journey, by=by, now=now)
         record_all_rounds(journey, by, now=now)
-        if journey.current_visit.minimum_minutes:
+        if journey.open_visit().minimum_minutes:
             override(journey, now=now)
         complete(journey, by, now=now)
-    return journey.current_visit
+    return journey.open_visit()
 
 
 def record_all_rounds(journey: Journey, by: Any, *, now: datetime | None = None) -> None:
-    for slot in journey.current_visit.round_slots(now):
+    for slot in journey.open_visit().round_slots(now):
         if slot.done is None:
             journey.record_round(settled_round(), by=by, now=now)
 
 
 def score_padss(journey: Journey, by: Any, points: tuple[int, ...] = (2, 2, 2, 2, 2)) -> None:
-    items = journey.current_visit.stage.items
+    items = journey.open_visit().stage.items
     journey.record_answers({items.get(code=f"padss_{m}"): p for m, p in zip(PADSS, points, strict=True)}, by=by)
 
 
@@ -179,7 +179,7 @@ def override(journey: Journey, *, now: datetime | None = None) -> None:
 
 
 def answer(journey: Journey, code: str, value: Any, by: Any, **kwargs: Any) -> Answer | None:
-    item = journey.current_visit.stage.items.get(code=code)
+    item = journey.open_visit().stage.items.get(code=code)
     return journey.record_answer(item, value, by=by, **kwargs)
 
 

@@ -10,8 +10,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django_htmx.middleware import HtmxDetails
 
 from journey.models import Journey
+
+
+class WardRequest(HttpRequest):
+    """A request as this app's middleware leaves it (for type checking only; django-htmx's documented way):
+    ``htmx`` from django-htmx, and the board's change token once a board view has read it."""
+
+    htmx: HtmxDetails
+    board_token: str
 
 
 def _check(request: HttpRequest, permission: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
@@ -127,12 +127,20 @@ class ChecklistForm(forms.Form):
 
     version = VersionField()
 
-    def __init__(self, visit: StageVisit, answers: dict[int, Answer], *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        visit: StageVisit,
+        answers: dict[int, Answer],
+        data: Any = None,
+        *,
+        initial: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.visit = visit
         self.answers = answers
         self.items = list(visit.stage.items.all())
         self.levels = visit.journey.planned_levels
-        initial = kwargs.pop("initial", {})
+        initial = dict(initial or {})
         for item in self.items:
             answer = answers.get(item.pk)
             value = answer.value if answer else None
@@ -143,7 +151,7 @@ class ChecklistForm(forms.Form):
                 initial[item_field_name(item)] = ", ".join(value)
             else:
                 initial[item_field_name(item)] = value
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         for item in self.items:
             if item.kind == Kind.LEVEL_NUMBERS:
                 for level in self.levels:
@@ -210,7 +218,7 @@ def _number_input(item: ItemDefinition) -> forms.TextInput:
 
 
 def _item_field(item: ItemDefinition) -> forms.Field:
-    common = {"label": item.label, "required": False, "help_text": item.help_text}
+    common: dict[str, Any] = {"label": item.label, "required": False, "help_text": item.help_text}
     if item.kind == Kind.TICK:
         return forms.BooleanField(widget=forms.CheckboxInput(attrs={"class": "form-check-input"}), **common)
     if item.kind == Kind.YES_NO:
@@ -252,10 +260,11 @@ class RoundForm(forms.ModelForm):
         for name in ("systolic", "diastolic", "heart_rate", "resp_rate", "spo2", "pain"):
             field = self.fields[name]
             field.widget.attrs.update({"inputmode": "numeric"})
-            field.error_messages["required"] = f"Enter the {field.label.split(' (')[0].lower()}."
+            measure = ObservationRound.measure_name(name).split(" (")[0].lower()
+            field.error_messages["required"] = f"Enter the {measure}."
         # Radio buttons need no "---------" choice: nothing ticked already says "not checked yet".
-        self.fields["legs"].choices = ObservationRound.Legs.choices
-        self.fields["dressing"].choices = ObservationRound.Dressing.choices
+        cast(forms.ChoiceField, self.fields["legs"]).choices = ObservationRound.Legs.choices
+        cast(forms.ChoiceField, self.fields["dressing"]).choices = ObservationRound.Dressing.choices
         self.fields["legs"].error_messages["required"] = "Check the legs' strength and sensation."
         self.fields["dressing"].error_messages["required"] = "Check the dressing."
         self.helper = crispy_helper(

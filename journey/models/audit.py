@@ -39,7 +39,7 @@ def from_address(address: str | None) -> Iterator[None]:
         _address.reset(token)
 
 
-class AuditQuerySet(models.QuerySet):
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> Any:
         raise JourneyError("The audit trail cannot be deleted.")
 
@@ -47,7 +47,10 @@ class AuditQuerySet(models.QuerySet):
         raise JourneyError("The audit trail cannot be changed.")
 
 
-class AuditManager(models.Manager.from_queryset(AuditQuerySet)):
+class AuditManager(models.Manager["AuditEntry"]):
+    def get_queryset(self) -> AuditQuerySet:
+        return AuditQuerySet(self.model, using=self._db)
+
     def record(
         self,
         action: str,
@@ -58,8 +61,11 @@ class AuditManager(models.Manager.from_queryset(AuditQuerySet)):
         patient_id: int | None = None,
         data: dict | None = None,
         at: datetime | None = None,
+        username: str = "",
     ) -> AuditEntry:
-        """Append one row to the chain. Inside a verb's transaction, the row commits (or not) with it."""
+        """Append one row to the chain. Inside a verb's transaction, the row commits (or not) with it.
+
+        ``username`` names who acted when no person did: the interface token a system read through."""
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Held to the end of the transaction: appends queue here instead of forking the chain.
@@ -73,7 +79,7 @@ class AuditManager(models.Manager.from_queryset(AuditQuerySet)):
                 seq=seq,
                 at=at or timezone.now(),
                 user=user if authenticated else None,
-                username=user.get_username() if authenticated else "",
+                username=user.get_username() if authenticated else username,
                 address=_address.get(),
                 action=action,
                 journey_id=journey_id,

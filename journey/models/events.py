@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from journey.errors import JourneyError
-from journey.models.records import ClinicalRecord
+from journey.models.records import ClinicalRecord, NeverDeletedManager
 
 
 class JourneyEvent(ClinicalRecord):
@@ -43,6 +43,8 @@ class JourneyEvent(ClinicalRecord):
     summary = models.TextField()
     data = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(help_text="The journey's version after this change.")
+
+    objects = NeverDeletedManager["JourneyEvent"]()
 
     class Meta:
         ordering = ["journey", "at", "pk"]

@@ -51,7 +51,7 @@ PUBLIC_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 PUBLIC_CODE_LENGTH = 5
 
 
-class JourneyQuerySet(NeverDeletedQuerySet):
+class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
     def on_day(self, day: date) -> JourneyQuerySet:
         return self.filter(day=day)
 
@@ -82,9 +82,9 @@ class JourneyQuerySet(NeverDeletedQuerySet):
         )
         return (
             self.select_related("patient", "pathway")
+            .prefetch_related(Prefetch("visits", queryset=open_visits, to_attr="open_visits"))
             .prefetch_related(
-                Prefetch("visits", queryset=open_visits, to_attr="open_visits"),
-                Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags"),
+                Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags")
             )
             .order_by("scheduled_time", "bay", "pk")
         )
@@ -106,13 +106,14 @@ class JourneyQuerySet(NeverDeletedQuerySet):
                 ),
             )
         )
-        return self.select_related("patient", "pathway").prefetch_related(
-            Prefetch("visits", queryset=open_visit, to_attr="open_visits"),
-            Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags"),
+        return (
+            self.select_related("patient", "pathway")
+            .prefetch_related(Prefetch("visits", queryset=open_visit, to_attr="open_visits"))
+            .prefetch_related(
+                Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags")
+            )
         )
 
-
-class JourneyManager(models.Manager.from_queryset(JourneyQuerySet)):  # type: ignore[misc]
     @alters_data
     def book(
         self,
@@ -206,7 +207,7 @@ class Journey(ClinicalRecord):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
-    objects = JourneyManager()
+    objects = JourneyQuerySet.as_manager()
 
     class Meta:
         ordering = ["day", "scheduled_time", "bay"]
@@ -338,7 +339,7 @@ class Journey(ClinicalRecord):
     ) -> None:
         """A booked patient who never came: the day ends without a stage, with a coded reason kept."""
         now = now or timezone.now()
-        detail = _coded(reason, detail, Occasion.DID_NOT_ARRIVE)
+        reason, detail = _coded(reason, detail, Occasion.DID_NOT_ARRIVE)
         with self._changing(expected_version) as journey:
             if journey.status != self.Status.SCHEDULED:
                 raise OutOfOrder(f"{journey.patient.full_name} has already arrived: cancel the procedure instead.")
@@ -594,7 +595,7 @@ class Journey(ClinicalRecord):
             mine = visit.rounds.filter(pk=observations.pk).first()
             if mine is None:
                 raise JourneyError("Only a round of the current stage can be marked as entered in error.")
-            if mine.is_entered_in_error:
+            if mine.entered_in_error_at is not None:
                 raise JourneyError(
                     f"Round {mine.number} was already marked as entered in error by "
                     f"{person(mine.entered_in_error_by)} at {clock(mine.entered_in_error_at)}."
@@ -699,7 +700,7 @@ class Journey(ClinicalRecord):
         with self._changing(expected_version) as journey:
             arrived = journey.status != self.Status.SCHEDULED
             occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
-            detail = _coded(reason, detail, occasion)
+            reason, detail = _coded(reason, detail, occasion)
             journey.status = self.Status.CANCELLED
             journey._save_change("status")
             visit = journey.current_visit
@@ -724,7 +725,7 @@ class Journey(ClinicalRecord):
         now = now or timezone.now()
         if not by.has_perm("journey.admit_overnight"):
             raise NotPermitted("Only a clinical lead can admit a patient overnight.")
-        detail = _coded(reason, detail, Occasion.OVERNIGHT)
+        reason, detail = _coded(reason, detail, Occasion.OVERNIGHT)
         with self._changing(expected_version) as journey:
             if journey.status != self.Status.IN_PROGRESS:
                 raise OutOfOrder(f"{journey.patient.full_name} has not arrived: there is no one to admit.")
@@ -754,7 +755,7 @@ class Journey(ClinicalRecord):
         """The patient went back to the procedure room unplanned (a day-surgery indicator): recorded with
         a coded reason against the stage they were in."""
         now = now or timezone.now()
-        detail = _coded(reason, detail, Occasion.UNPLANNED_RETURN)
+        reason, detail = _coded(reason, detail, Occasion.UNPLANNED_RETURN)
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
             journey._save_change()
@@ -882,7 +883,7 @@ class Journey(ClinicalRecord):
         mine = self.red_flags.filter(pk=flag.pk).first()
         if mine is None:
             raise JourneyError("That red flag belongs to another patient.")
-        if not mine.is_open:
+        if mine.resolved_at is not None:
             raise JourneyError(
                 f"This red flag was already resolved by {person(mine.resolved_by)} at {clock(mine.resolved_at)}."
             )
@@ -894,11 +895,24 @@ class Journey(ClinicalRecord):
             raise OutOfOrder(f"{self.patient.full_name} has not arrived yet: start the day first.")
         return visit
 
+    def open_visit(self) -> StageVisit:
+        """The stage the patient is in now; refused with the nurse's words when the day has not started
+        or is over."""
+        visit = self.current_visit
+        if visit is None:
+            if self.is_closed:
+                raise JourneyClosed(f"{self.patient.full_name}'s journey is {self.get_status_display().lower()}.")
+            raise OutOfOrder(f"{self.patient.full_name} has not arrived yet: start the day first.")
+        return visit
+
     def _not_current_message(self, stage: StageDefinition) -> str:
         done = self.visits.filter(stage=stage, completed_at__isnull=False).select_related("completed_by").first()
-        if done is not None:
+        if done is not None and done.completed_at is not None:
             return f"{stage.name} was already completed by {person(done.completed_by)} at {clock(done.completed_at)}."
-        return f"{stage.name} has not been reached yet: finish {self.current_visit.stage_name} first."
+        current = self.current_visit
+        if current is None:
+            return f"{stage.name} cannot be completed: {self.patient.full_name} is in no stage."
+        return f"{stage.name} has not been reached yet: finish {current.stage_name} first."
 
     def _stale_message(self) -> str:
         last = self.events.select_related("by").order_by("-at", "-pk").first()
@@ -910,12 +924,12 @@ class DelayReasonNeeded(StageNotReady):
     """A stage over its target closes only with a coded reason for the delay."""
 
 
-def _coded(reason: Reason | None, detail: str, occasion: str) -> str:
-    """The detail to keep with a coded reason, or a refusal (no reason, one for another moment, or an
+def _coded(reason: Reason | None, detail: str, occasion: str) -> tuple[Reason, str]:
+    """The reason and the detail to keep with it, or a refusal (no reason, one for another moment, or an
     "other" without words)."""
     if reason is None:
         raise JourneyError(f"Choose a reason from the list for: {Occasion(occasion).label.lower()}.")
-    return reason.checked_detail(detail, occasion=occasion)
+    return reason, reason.checked_detail(detail, occasion=occasion)
 
 
 @dataclass(frozen=True)

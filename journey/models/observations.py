@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from journey.models.records import ClinicalRecord
+from journey.models.records import ClinicalRecord, NeverDeletedManager
 from journey.models.red_flags import RedFlagKind
 
 # A round is overdue once its due time has passed by more than this (CLINICAL.md).
@@ -66,6 +66,8 @@ class ObservationRound(ClinicalRecord):
     )
     entered_in_error_reason = models.TextField(blank=True)
 
+    objects = NeverDeletedManager["ObservationRound"]()
+
     class Meta:
         ordering = ["visit", "number"]
         verbose_name = "observation round"
@@ -84,6 +86,12 @@ class ObservationRound(ClinicalRecord):
     def is_entered_in_error(self) -> bool:
         return self.entered_in_error_at is not None
 
+    @classmethod
+    def measure_name(cls, field: str) -> str:
+        """A measured value's name as the form labels it ("systolic BP (mmHg)")."""
+        model_field = cls._meta.get_field(field)
+        return str(getattr(model_field, "verbose_name", field))
+
     def assess(self, baseline: dict[str, Decimal]) -> tuple[list[str], list[tuple[str, str]]]:
         """(concerns to show in amber, red flags to raise as (kind, detail)) for this round's values."""
         concerns: list[str] = []
@@ -91,7 +99,7 @@ class ObservationRound(ClinicalRecord):
         for field, (low, high) in SAFE_RANGES.items():
             value = getattr(self, field)
             if not low <= value <= high:
-                concerns.append(f"{self._meta.get_field(field).verbose_name.capitalize()} {value} (safe {low}-{high})")
+                concerns.append(f"{self.measure_name(field).capitalize()} {value} (safe {low}-{high})")
         if self.spo2 < SPO2_RED_FLAG_BELOW:
             red.append((RedFlagKind.LOW_SPO2, f"Oxygen saturation {self.spo2}%"))
         changed = [

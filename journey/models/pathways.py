@@ -6,9 +6,10 @@ starts (see StageVisit), so editing a pathway never rewrites a day that has alre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -24,8 +25,20 @@ if TYPE_CHECKING:
 
 TEXT_MAX_LENGTH = 500
 
+NaturalKey = TypeVar("NaturalKey", bound=Callable[..., tuple[str, ...]])
 
-class PathwayManager(models.Manager):
+
+def natural_key_depends_on(*models: str) -> Callable[[NaturalKey], NaturalKey]:
+    """Django's ``natural_key.dependencies``: the models whose fixtures must load first."""
+
+    def mark(method: NaturalKey) -> NaturalKey:
+        method.dependencies = list(models)  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class PathwayManager(models.Manager["Pathway"]):
     def get_by_natural_key(self, code: str) -> Pathway:
         return self.get(code=code)
 
@@ -67,7 +80,7 @@ class Pathway(models.Model):
         return [line.strip() for line in self.emergency_symptoms.splitlines() if line.strip()]
 
 
-class StageDefinitionManager(models.Manager):
+class StageDefinitionManager(models.Manager["StageDefinition"]):
     def get_by_natural_key(self, pathway_code: str, code: str) -> StageDefinition:
         return self.get(pathway__code=pathway_code, code=code)
 
@@ -150,10 +163,9 @@ class StageDefinition(models.Model):
     def __str__(self) -> str:
         return f"{self.pathway}: {self.order}. {self.name}"
 
+    @natural_key_depends_on("journey.pathway")
     def natural_key(self) -> tuple[str, str]:
         return (*self.pathway.natural_key(), self.code)
-
-    natural_key.dependencies = ["journey.pathway"]
 
     def clean(self) -> None:
         errors = {}
@@ -193,7 +205,7 @@ class StageDefinition(models.Model):
         return self.pathway.stages.filter(order__gt=self.order).order_by("order").first()
 
 
-class ItemDefinitionManager(models.Manager):
+class ItemDefinitionManager(models.Manager["ItemDefinition"]):
     def get_by_natural_key(self, pathway_code: str, stage_code: str, code: str) -> ItemDefinition:
         return self.get(stage__pathway__code=pathway_code, stage__code=stage_code, code=code)
 
@@ -299,10 +311,9 @@ class ItemDefinition(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @natural_key_depends_on("journey.stagedefinition")
     def natural_key(self) -> tuple[str, str, str]:
         return (*self.stage.natural_key(), self.code)
-
-    natural_key.dependencies = ["journey.stagedefinition"]
 
     # --- configuration checks (admin) ---
 
@@ -410,7 +421,7 @@ class ItemDefinition(models.Model):
                 allowed = f"from {_num(low)} to {_num(high)}{unit}"
             elif low is not None:
                 allowed = f"of {_num(low)}{unit} or more"
-            else:
+            elif high is not None:
                 allowed = f"up to {_num(high)}{unit}"
             raise ValidationError(f"Enter a number{where} {allowed}.")
         return value

@@ -26,7 +26,10 @@ class PatientDetails:
     date_of_birth: date
 
 
-class PatientManager(models.Manager.from_queryset(NeverDeletedQuerySet)):  # type: ignore[misc]
+class PatientManager(models.Manager["Patient"]):
+    def get_queryset(self) -> NeverDeletedQuerySet[Patient]:
+        return NeverDeletedQuerySet(self.model, using=self._db)
+
     def find_or_register(self, details: PatientDetails, *, by: Any) -> Patient:
         """The patient with this MRN, or a new one. Refuses an MRN already held by someone else, since a
         mistyped MRN must not attach a procedure to the wrong person's record."""

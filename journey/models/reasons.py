@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 
 from journey.errors import JourneyError
-from journey.models.records import ClinicalRecord
+from journey.models.records import ClinicalRecord, NeverDeletedManager
 
 # "Other" must say what it was: a few words, not a letter.
 OTHER_DETAIL_MINIMUM = 3
@@ -112,6 +112,8 @@ class ReasonGiven(ClinicalRecord):
     detail = models.CharField(max_length=DETAIL_MAX_LENGTH, blank=True)
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = NeverDeletedManager["ReasonGiven"]()
 
     class Meta:
         ordering = ["journey", "at", "pk"]

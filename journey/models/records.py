@@ -10,16 +10,23 @@ from journey.errors import JourneyError
 NEVER_DELETED = "Clinical records are never deleted: mark a mistake as entered in error, with the reason."
 
 
-class NeverDeletedQuerySet(models.QuerySet):
+Record = TypeVar("Record", bound=models.Model)
+
+
+class NeverDeletedQuerySet(models.QuerySet[Record]):
     def delete(self) -> Any:
         raise JourneyError(NEVER_DELETED)
 
 
-class ClinicalRecord(models.Model):
-    """Refuses deletion one by one and in bulk; foreign keys between records PROTECT, so no cascade
-    from a deleted parent can remove one either."""
+class NeverDeletedManager(models.Manager[Record]):
+    def get_queryset(self) -> NeverDeletedQuerySet[Record]:
+        return NeverDeletedQuerySet(self.model, using=self._db)
 
-    objects = NeverDeletedQuerySet.as_manager()
+
+class ClinicalRecord(models.Model):
+    """Refuses deletion one by one, and in bulk through its manager (each record declares
+    ``objects`` from a NeverDeletedQuerySet: tests/journey/test_audit.py checks every one); foreign keys
+    between records PROTECT, so no cascade from a deleted parent can remove one either."""
 
     class Meta:
         abstract = True

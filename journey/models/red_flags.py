@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from journey.models.records import ClinicalRecord
+from journey.models.records import ClinicalRecord, NeverDeletedManager
 
 
 class RedFlagKind(models.TextChoices):
@@ -41,6 +41,8 @@ class RedFlag(ClinicalRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+
+    objects = NeverDeletedManager["RedFlag"]()
 
     class Meta:
         ordering = ["raised_at", "pk"]

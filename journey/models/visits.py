@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from journey.models.observations import ObservationRound, RoundSlot, round_slots
 from journey.models.pathways import ItemDefinition, StageDefinition
-from journey.models.records import ClinicalRecord
+from journey.models.records import ClinicalRecord, NeverDeletedManager
 from journey.wording import clock, duration
 
 if TYPE_CHECKING:
@@ -118,6 +118,8 @@ class StageVisit(ClinicalRecord):
     round_minutes = models.JSONField(
         default=list, blank=True, help_text="Minutes after the start at which observation rounds are due."
     )
+
+    objects = NeverDeletedManager["StageVisit"]()
 
     class Meta:
         ordering = ["journey", "started_at", "pk"]
@@ -330,6 +332,8 @@ class Answer(ClinicalRecord):
     answered_at = models.DateTimeField()
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     is_current = models.BooleanField(default=True)
+
+    objects = NeverDeletedManager["Answer"]()
 
     class Meta:
         ordering = ["answered_at", "pk"]

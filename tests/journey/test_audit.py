@@ -156,6 +156,21 @@ def test_clinical_records_are_never_deleted_one_by_one_in_bulk_or_by_cascade(jou
     assert Journey.objects.filter(pk=journey.pk).exists()
 
 
+def test_every_clinical_record_refuses_a_bulk_delete_through_its_manager(db):
+    from django.apps import apps
+
+    from journey.models.records import ClinicalRecord
+
+    records = [m for m in apps.get_app_config("journey").get_models() if issubclass(m, ClinicalRecord)]
+
+    assert len(records) >= 7
+    for model in records:
+        with pytest.raises(JourneyError, match="never deleted"):
+            model.objects.all().delete()
+        with pytest.raises(JourneyError, match="never deleted"):
+            model._default_manager.all().delete()
+
+
 def test_a_round_recorded_by_mistake_is_marked_entered_in_error_kept_and_its_slot_reopens(journey, nurse):
     walk_to(journey, "recovery", nurse)
     wrong = journey.record_round(settled_round(), by=nurse)

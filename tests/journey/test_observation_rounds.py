@@ -127,3 +127,37 @@ def test_rounds_belong_to_a_stage_that_has_them(journey, nurse):
     with pytest.raises(OutOfOrder, match="Consent has no observation rounds"):
         journey.record_round(a_round(), by=nurse)
     assert footprint(journey) == before
+
+
+def test_the_baseline_is_found_by_its_declared_role_so_renaming_the_item_keeps_the_20_percent_flag(
+    journey, nurse, morning
+):
+    baseline = journey.pathway.stages.get(code="prep").items.get(code="baseline_systolic")
+    baseline.code, baseline.label = "bp_before", "Blood pressure before the procedure"
+    baseline.save()
+    walk_to(journey, "prep", nurse, now=morning - timedelta(hours=1))
+    answer_stage(journey, by=nurse, now=morning - timedelta(hours=1))
+    answer(journey, "bp_before", "130", by=nurse)
+    journey.complete_stage(by=nurse, now=morning - timedelta(minutes=50))
+    walk_to(journey, "recovery", nurse, now=morning)
+
+    journey.record_round(a_round(systolic=170), by=nurse, now=morning)
+
+    assert journey.baseline() == {"systolic": 130}
+    assert journey.red_flags.get().kind == RedFlagKind.VITALS_CHANGE
+
+
+def test_an_item_that_is_not_a_declared_baseline_is_never_compared(journey, nurse, morning):
+    baseline = journey.pathway.stages.get(code="prep").items.get(code="baseline_systolic")
+    baseline.baseline = ""
+    baseline.save()
+    walk_to(journey, "prep", nurse, now=morning - timedelta(hours=1))
+    answer_stage(journey, by=nurse, now=morning - timedelta(hours=1))
+    answer(journey, "baseline_systolic", "130", by=nurse)
+    journey.complete_stage(by=nurse, now=morning - timedelta(minutes=50))
+    walk_to(journey, "recovery", nurse, now=morning)
+
+    journey.record_round(a_round(systolic=170), by=nurse, now=morning)
+
+    assert journey.baseline() == {}
+    assert not journey.red_flags.exists()

@@ -145,3 +145,29 @@ def test_the_discharge_sheet_is_refused_to_the_display_account(client, journey, 
     client.force_login(display)
 
     assert client.get(reverse("journey-discharge-sheet", args=[journey.pk])).status_code == 403
+
+
+def test_the_discharge_sheet_prints_the_pathways_emergency_symptoms_once(client, journey, nurse):
+    journey.pathway.emergency_symptoms = "Chest pain\nA fever"
+    journey.pathway.discharge_instructions = "Keep the dressing dry."
+    journey.pathway.save()
+    client.force_login(nurse)
+
+    html = client.get(reverse("journey-discharge-sheet", args=[journey.pk])).content.decode()
+
+    assert html.count("Go to emergency care at once") == 1
+    assert "<li>Chest pain</li>" in html
+    assert "<li>A fever</li>" in html
+
+
+def test_the_discharge_sheet_button_shows_on_the_stage_that_offers_it_only(client, pathway, nurse, morning):
+    from tests.makers import make_journey, walk_to
+
+    journey = make_journey(pathway, nurse)
+    walk_to(journey, "recovery", nurse, now=morning)
+    client.force_login(nurse)
+    sheet = reverse("journey-discharge-sheet", args=[journey.pk])
+
+    assert sheet not in client.get(url(journey)).content.decode()
+    walk_to(journey, "discharge", nurse, now=morning)
+    assert sheet in client.get(url(journey)).content.decode()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import condition
 
 from journey.board import BoardRow, board_rows, board_token, stage_counts
 from journey.models import Journey
-from tracker.access import requires
+from tracker.access import WardRequest, requires
 from tracker.board_display import displays
 from tracker.middleware import passive
 
@@ -24,7 +24,7 @@ BOARD = "journey.view_board"
 PUBLIC = "journey.view_public_board"
 
 
-def _filters(request: HttpRequest) -> dict[str, Any]:
+def _filters(request: WardRequest) -> dict[str, Any]:
     return {
         "stage": request.GET.get("stage", "")[:30],
         "bay": request.GET.get("bay", "")[:20],
@@ -32,7 +32,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _board(request: HttpRequest) -> dict[str, Any]:
+def _board(request: WardRequest) -> dict[str, Any]:
     now = timezone.now()
     day = timezone.localdate(now)
     everyone = board_rows(list(Journey.objects.on_board(day)), now)
@@ -68,7 +68,7 @@ def _bay_order(bay: str) -> tuple[int, str]:
     return (int(bay), "") if bay.isdigit() else (10**6, bay)
 
 
-def _token(request: HttpRequest, *args: Any) -> str:
+def _token(request: WardRequest, *args: Any) -> str:
     # The filters and the page asking are part of what the browser has: a different view is new content.
     # Read once a request: the ETag check and the render cache ask for the same token.
     if not hasattr(request, "board_token"):
@@ -81,7 +81,7 @@ def _token(request: HttpRequest, *args: Any) -> str:
 BOARD_RENDER_SECONDS = 70
 
 
-def _cached_board(request: HttpRequest) -> dict[str, Any]:
+def _cached_board(request: WardRequest) -> dict[str, Any]:
     key = f"board-render:{_token(request)}"
     fresh = settings.TRACKER_BENCHMARK and request.headers.get("X-Bench-Render") == "1"
     shown = None if fresh else cache.get(key)
@@ -100,23 +100,23 @@ def _cached_board(request: HttpRequest) -> dict[str, Any]:
 
 
 @requires(BOARD)
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: WardRequest) -> HttpResponse:
     return render(request, "tracker/board.html", _cached_board(request))
 
 
 @requires(BOARD)
-def board_wall(request: HttpRequest) -> HttpResponse:
+def board_wall(request: WardRequest) -> HttpResponse:
     return render(request, "tracker/board_wall.html", {**_cached_board(request), "wall": True})
 
 
 @passive
 @requires(BOARD)
 @condition(etag_func=_token)
-def board_poll(request: HttpRequest) -> HttpResponse:
+def board_poll(request: WardRequest) -> HttpResponse:
     return render(request, "tracker/_board_poll.html", _cached_board(request))
 
 
-def _public(request: HttpRequest) -> dict[str, Any]:
+def _public(request: WardRequest) -> dict[str, Any]:
     now = timezone.now()
     rows = board_rows(list(Journey.objects.on_board(timezone.localdate(now))), now)
     # By bay, not by urgency: the order must not tell a waiting room whose patient has a problem.
@@ -125,12 +125,12 @@ def _public(request: HttpRequest) -> dict[str, Any]:
 
 
 @requires(PUBLIC)
-def public_board(request: HttpRequest) -> HttpResponse:
+def public_board(request: WardRequest) -> HttpResponse:
     return render(request, "tracker/board_public.html", _public(request))
 
 
 @passive
 @requires(PUBLIC)
 @condition(etag_func=_token)
-def public_poll(request: HttpRequest) -> HttpResponse:
+def public_poll(request: WardRequest) -> HttpResponse:
     return render(request, "tracker/_board_public_rows.html", _public(request))

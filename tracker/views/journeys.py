@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
 from journey.models import AuditEntry, Journey, ObservationRound, Occasion
 from journey.time_home import TimeHome, cached_history, time_home
-from tracker.access import journey_for
+from tracker.access import WardRequest, journey_for
 from tracker.forms import (
     ChecklistForm,
     CodedReasonForm,
@@ -34,13 +34,13 @@ from tracker.forms import (
 CARE = "journey.record_care"
 
 
-def journey_page(request: HttpRequest, pk: int) -> HttpResponse:
+def journey_page(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.view_journey")
     _audit_view(request, journey, "Opened the journey page")
     return render_journey(request, journey)
 
 
-def _audit_view(request: HttpRequest, journey: Journey, what: str) -> None:
+def _audit_view(request: WardRequest, journey: Journey, what: str) -> None:
     AuditEntry.objects.record(
         AuditEntry.Action.VIEWED, user=request.user, journey_id=journey.pk, patient_id=journey.patient_id, summary=what
     )
@@ -53,7 +53,7 @@ class Posted:
 
     name: str
     target: int | None = None
-    form: forms.Form | None = None
+    form: forms.BaseForm | None = None
     refusal: str = ""
 
 
@@ -61,7 +61,7 @@ class Posted:
 class PageForm:
     """One action form on the page, with the refusal to show beside it (if it was the one just refused)."""
 
-    form: forms.Form
+    form: forms.BaseForm
     refusal: str = ""
 
 
@@ -74,7 +74,7 @@ class PageForms:
         self.posted = posted
 
     def get(
-        self, name: str, make: Callable[..., forms.Form], target: int | None = None, initial: dict | None = None
+        self, name: str, make: Callable[..., forms.BaseForm], target: int | None = None, initial: dict | None = None
     ) -> PageForm:
         posted = self.posted
         fresh = {**self.version, **(initial or {})}
@@ -83,8 +83,16 @@ class PageForms:
         return PageForm(make(initial=fresh))
 
 
+@dataclass(frozen=True)
+class RoundErrorForm:
+    """A standing round of the open stage, with the form that marks it entered in error."""
+
+    round: ObservationRound
+    form: PageForm
+
+
 def render_journey(
-    request: HttpRequest, journey: Journey, posted: Posted | None = None, *, status: int = 200
+    request: WardRequest, journey: Journey, posted: Posted | None = None, *, status: int = 200
 ) -> HttpResponse:
     """The journey page (or, for htmx, its body), with the refused action's form and reason in place."""
     now = timezone.now()
@@ -103,7 +111,7 @@ def render_journey(
         for flag in journey.red_flags.select_related("raised_by", "resolved_by", "visit").order_by("-raised_at")
     ]
     round_errors = [
-        {"round": r, "form": page.get("round_error", _round_error_form, r.pk)}
+        RoundErrorForm(r, page.get("round_error", _round_error_form, r.pk))
         for r in (visit.standing_rounds() if visit else [])
     ]
     context = {
@@ -126,7 +134,7 @@ def render_journey(
         "rounds": visit.round_slots(now) if visit else [],
         "extra_rounds": visit.extra_rounds() if visit else [],
         "round_errors": round_errors,
-        "round_errors_open": any(entry["form"].refusal for entry in round_errors),
+        "round_errors_open": any(entry.form.refusal for entry in round_errors),
         "rounds_in_error": visit.rounds_in_error() if visit else [],
         "rail": journey.stage_rail(),
         "red_flags": flags,
@@ -198,10 +206,10 @@ def _cancel_form(journey: Journey, *args: Any, **kwargs: Any) -> CodedReasonForm
 
 
 def _act(
-    request: HttpRequest,
+    request: WardRequest,
     journey: Journey,
     name: str,
-    form: forms.Form,
+    form: forms.BaseForm,
     action: Callable[[dict[str, Any]], Any],
     target: int | None = None,
 ) -> HttpResponse:
@@ -225,7 +233,7 @@ def _act(
 
 
 @require_POST
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     form = VersionForm(request.POST)
     return _act(
@@ -234,7 +242,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def save_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+def save_checklist(request: WardRequest, pk: int) -> HttpResponse:
     """Save the checklist as typed; with the complete button, then close the stage.
 
     One form for both, so what the nurse typed is saved before completion is judged, never lost.
@@ -255,7 +263,7 @@ def save_checklist(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def record_round(request: HttpRequest, pk: int) -> HttpResponse:
+def record_round(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     form = RoundForm(request.POST, instance=ObservationRound())
     return _act(
@@ -268,7 +276,7 @@ def record_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def round_entered_in_error(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
+def round_entered_in_error(request: WardRequest, pk: int, round_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     observations = get_object_or_404(ObservationRound, visit__journey=journey, pk=round_pk)
     form = _round_error_form(request.POST)
@@ -285,7 +293,7 @@ def round_entered_in_error(request: HttpRequest, pk: int, round_pk: int) -> Http
 
 
 @require_POST
-def raise_red_flag(request: HttpRequest, pk: int) -> HttpResponse:
+def raise_red_flag(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     form = RedFlagForm(request.POST)
     return _act(
@@ -298,7 +306,7 @@ def raise_red_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def record_escalation(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
+def record_escalation(request: WardRequest, pk: int, flag_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     flag = get_object_or_404(journey.red_flags, pk=flag_pk)
     form = EscalationForm(request.POST)
@@ -319,7 +327,7 @@ def record_escalation(request: HttpRequest, pk: int, flag_pk: int) -> HttpRespon
 
 
 @require_POST
-def resolve_red_flag(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
+def resolve_red_flag(request: WardRequest, pk: int, flag_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.resolve_red_flag")
     flag = get_object_or_404(journey.red_flags, pk=flag_pk)
     form = _resolve_form(request.POST)
@@ -334,7 +342,7 @@ def resolve_red_flag(request: HttpRequest, pk: int, flag_pk: int) -> HttpRespons
 
 
 @require_POST
-def override_minimum(request: HttpRequest, pk: int) -> HttpResponse:
+def override_minimum(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.override_minimum")
     form = _override_form(request.POST)
     return _act(
@@ -347,7 +355,7 @@ def override_minimum(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def update_driver(request: HttpRequest, pk: int) -> HttpResponse:
+def update_driver(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     form = DriverForm(request.POST)
     return _act(
@@ -362,7 +370,7 @@ def update_driver(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.check_in_patient")
     form = _cancel_form(journey, request.POST)
     return _act(
@@ -377,7 +385,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def did_not_arrive(request: HttpRequest, pk: int) -> HttpResponse:
+def did_not_arrive(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.check_in_patient")
     form = _did_not_arrive_form(request.POST)
     return _act(
@@ -392,7 +400,7 @@ def did_not_arrive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def unplanned_return(request: HttpRequest, pk: int) -> HttpResponse:
+def unplanned_return(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     form = _return_form(request.POST)
     return _act(
@@ -407,7 +415,7 @@ def unplanned_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def admit_overnight(request: HttpRequest, pk: int) -> HttpResponse:
+def admit_overnight(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.admit_overnight")
     form = _admit_form(request.POST)
     return _act(
@@ -421,7 +429,7 @@ def admit_overnight(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def discharge_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def discharge_sheet(request: WardRequest, pk: int) -> HttpResponse:
     """One printable A4 page for the patient to take home."""
     journey = journey_for(request, pk, "journey.view_journey")
     _audit_view(request, journey, "Printed the discharge sheet")

@@ -115,7 +115,7 @@ def reports_csv(request: HttpRequest) -> HttpResponse:
     discharge-gap-reasons or indicators, with the page's period)."""
     form, period = _period(request)
     if period is None:
-        return HttpResponse(" ".join(m for ms in form.errors.values() for m in ms), status=422)
+        return HttpResponse(" ".join(str(m) for ms in form.errors.values() for m in ms), status=422)
     name = request.GET.get("table", "stages")
     tables = reports.tables(reports.report(period))
     if name not in tables:

@@ -94,7 +94,7 @@ def backfill_ready_for_discharge(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("journey", "0003_pathway_facts_named_by_the_domain"),
+        ("journey", "0004_fhir_interface_tokens"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
