@@ -49,7 +49,7 @@ def test_the_reports_answer_for_the_chosen_period_and_download_as_csv(new_page, 
     consent = page.locator("tr", has=page.get_by_role("rowheader", name="Consent"))
     expect(consent).to_contain_text("25.0")  # the median of 10, 25, 40
     expect(consent).to_contain_text("66.7%")
-    expect(consent).to_contain_text("Patient arrived late")
+    expect(consent).to_contain_text(coded(Occasion.DELAY, "patient_late").label)
     # Chart.js (served from our own static files under the CSP) drew the week's chart into its canvas.
     page.wait_for_function(
         "() => { const c = document.querySelector('canvas[data-week-chart]'); return c && window.Chart.getChart(c); }"
