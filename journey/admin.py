@@ -24,6 +24,8 @@ from journey.models import (
     JourneyEvent,
     Pathway,
     Patient,
+    Reason,
+    ReasonGiven,
     RoundRules,
     StageDefinition,
     StageVisit,
@@ -288,3 +290,25 @@ class InterfaceTokenAdmin(admin.ModelAdmin):
         for token in revoked:
             self.log_change(request, token, "Revoked")
         self.message_user(request, f"Revoked {len(revoked)} token(s). They open nothing from now on.")
+
+
+@admin.register(Reason)
+class ReasonAdmin(admin.ModelAdmin):
+    """The unit's coded reasons: added, reworded, reordered or retired (untick "offered"), never deleted,
+    since the reasons already given point at them."""
+
+    list_display = ["label", "category", "occasion", "code", "order", "is_active"]
+    list_filter = ["occasion", "category", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["label", "code"]
+    ordering = ["occasion", "order", "label"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReasonGiven)
+class ReasonGivenAdmin(ReadOnlyAdmin):
+    list_display = ["at", "journey", "occasion", "category", "label", "detail", "by"]
+    list_filter = ["occasion", "category"]
+    list_select_related = ["journey__patient", "journey__pathway", "by"]

@@ -13,8 +13,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from journey.models import Alert, Journey, ObservationRound, StageDefinition, StageTimer
+from journey.time_home import History, TimeHome, cached_history, time_home
 
 TOKEN_SQL = f"SELECT COUNT(*), SUM(version), MAX(id) FROM {Journey._meta.db_table} WHERE day = %s"
 
@@ -36,6 +38,7 @@ STATUS_RANK = {
     Journey.Status.COMPLETED: 7,
     Journey.Status.CANCELLED: 8,
     Journey.Status.DID_NOT_ARRIVE: 9,
+    Journey.Status.ADMITTED_OVERNIGHT: 7,
 }
 
 
@@ -47,6 +50,7 @@ class BoardRow:
     timer: StageTimer | None
     alerts: list[Alert]
     expected_home: datetime | None
+    time_home: TimeHome | None
     rank: int
     step: int  # the current stage's place in the pathway, 1-based; 0 when no stage is open
     steps: int
@@ -64,7 +68,9 @@ def board_rows(journeys: list[Journey], now: datetime) -> list[BoardRow]:
     stages: dict[int, list[StageDefinition]] = {}
     for stage in StageDefinition.objects.filter(pathway__in={j.pathway_id for j in journeys}).order_by("order"):
         stages.setdefault(stage.pathway_id, []).append(stage)
-    rows = [_row(journey, stages.get(journey.pathway_id, []), now) for journey in journeys]
+    # The unit's history for the time home: read once a day per process (cached), not per poll.
+    past = cached_history(set(stages), timezone.localdate(now)) if stages else {}
+    rows = [_row(journey, stages.get(journey.pathway_id, []), now, past) for journey in journeys]
     return sorted(rows, key=lambda r: (r.rank, r.journey.scheduled_time, r.journey.bay, r.journey.pk))
 
 
@@ -102,7 +108,7 @@ def board_token(day: date, now: datetime, variant: str = "") -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _row(journey: Journey, stages: list[StageDefinition], now: datetime) -> BoardRow:
+def _row(journey: Journey, stages: list[StageDefinition], now: datetime, past: History) -> BoardRow:
     visit = journey.current_visit
     stage_ids = [stage.pk for stage in stages]
     timer = visit.timer(now) if visit else None  # once: the alerts and the time home need it too
@@ -115,6 +121,7 @@ def _row(journey: Journey, stages: list[StageDefinition], now: datetime) -> Boar
         timer=timer,
         alerts=alerts,
         expected_home=expected_home(journey, stages, now, timer) if not journey.is_closed else None,
+        time_home=time_home(journey, stages, now, past),
         rank=rank,
         step=stage_ids.index(visit.stage_id) + 1 if visit else 0,
         steps=len(stage_ids),

@@ -6,6 +6,7 @@ with ``now`` set in the past, so the demo data is data the ward could have produ
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,7 +20,18 @@ from django.utils import timezone
 
 from journey import roles
 from journey.handover import draft_sbar
-from journey.models import Handover, ItemDefinition, Journey, ObservationRound, Pathway, Patient, RedFlagKind
+from journey.models import (
+    Handover,
+    ItemDefinition,
+    Journey,
+    ObservationRound,
+    Occasion,
+    Pathway,
+    Patient,
+    Reason,
+    RedFlagKind,
+    StageVisit,
+)
 
 DEMO_PASSWORD = "ward-demo-2026"
 
@@ -252,7 +264,7 @@ def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) ->
             hand_over(journey, by=nurse, to=receiving, now=clock + timedelta(minutes=1))
         clock += timedelta(minutes=minutes)
         record_rounds(journey, by=nurse, now=clock)
-        journey.complete_stage(by=nurse, now=clock)
+        complete(journey, by=nurse, now=clock)
     if demo.in_stage is None:
         return
     if demo.answered != 0:
@@ -290,3 +302,138 @@ def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) ->
 
 def _quarter_hour(moment: time) -> time:
     return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+# The usual delay reasons by stage, commonest first (in day surgery about a third of the waits after a
+# patient is fit to go are social or transport, the rest symptoms).
+DELAYS_BY_STAGE: dict[str, list[str]] = {
+    "consent": ["patient_late", "awaiting_review", "nurse_unavailable", "driver_late"],
+    "prep": ["not_fasted", "patient_unwell", "nurse_unavailable", "no_bed"],
+    "positioning": ["imaging_unavailable", "proceduralist_unavailable", "equipment_fault"],
+    "injection": ["extra_level", "imaging_unavailable", "complication", "proceduralist_unavailable"],
+    "recovery": ["pain", "nausea", "awaiting_review", "nurse_unavailable"],
+    "discharge": ["driver_late", "driver_late", "transport_late", "pain", "awaiting_review"],
+}
+
+
+def delay_reason(visit: StageVisit, now: datetime, pick: random.Random | None = None) -> Reason | None:
+    """A plausible coded reason when ``visit`` closing at ``now`` runs over its target, else None."""
+    if not visit.is_over_target(now):
+        return None
+    codes = DELAYS_BY_STAGE.get(visit.stage.code, ["awaiting_review"])
+    code = pick.choice(codes) if pick else codes[0]
+    return Reason.objects.offered_for(Occasion.DELAY).filter(code=code).first() or _other(Occasion.DELAY)
+
+
+def _other(occasion: str) -> Reason | None:
+    return Reason.objects.offered_for(occasion).filter(category="other").first()
+
+
+def complete(journey: Journey, *, by: Any, now: datetime, pick: random.Random | None = None) -> None:
+    """Complete the current stage, giving a delay reason when it ran over (as the nurse would)."""
+    visit = journey.current_visit
+    assert visit is not None
+    reason = delay_reason(visit, now, pick)
+    detail = "Demo: waited for the interpreter" if reason is not None and reason.needs_detail else ""
+    journey.complete_stage(by=by, now=now, delay_reason=reason, delay_detail=detail)
+
+
+# --- about sixty past days, so the reports and the time home have a history on first start ---
+
+HISTORY_DAYS = 60
+HISTORY_PATIENTS_A_DAY = 2
+
+
+def seed_history(now: datetime | None = None, days: int = HISTORY_DAYS) -> int:
+    """Walk past weekdays' patients through the real verbs with ``now`` in the past: stage times scattered
+    around their targets, delay reasons when a stage runs over, and a few did-not-arrive, cancellations,
+    overnight admissions and unplanned returns. Returns how many journeys were added."""
+    now = now or timezone.now()
+    pick = random.Random(13)
+    User = get_user_model()
+    nurse, lead = User.objects.get(username="nurse"), User.objects.get(username="lead")
+    pathways = list(Pathway.objects.filter(is_active=True).order_by("code"))
+    added = 0
+    today = timezone.localdate(now)
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        with transaction.atomic():
+            for n in range(HISTORY_PATIENTS_A_DAY):
+                added += _past_patient(day, n, pathways[(back + n) % len(pathways)], nurse, lead, pick)
+    return added
+
+
+def _past_patient(day: date, n: int, pathway: Pathway, nurse: Any, lead: Any, pick: random.Random) -> int:
+    mrn = f"H{day:%y%m%d}{n}"
+    if Patient.objects.filter(mrn=mrn).exists():
+        return 0
+    patient = Patient.objects.create(
+        mrn=mrn, given_name="Past", family_name=f"Patient {mrn}", date_of_birth=date(1944, 3, 1)
+    )
+    zone = timezone.get_default_timezone()
+    arrive = timezone.make_aware(datetime.combine(day, time(7, 30)), zone) + timedelta(minutes=70 * n)
+    journey = Journey.objects.book(
+        patient=patient,
+        pathway=pathway,
+        day=day,
+        scheduled_time=timezone.localtime(arrive, zone).time(),
+        bay=str(n + 1),
+        planned_levels=pick.choice(["L1", "T12", "T12 L1", "L2"]),
+        driver_name="Demo Driver",
+        driver_phone="07700 900000",
+        by=nurse,
+        now=arrive - timedelta(days=3),
+    )
+    roll = pick.random()
+    if roll < 0.03:
+        journey.mark_did_not_arrive(reason=_pick(Occasion.DID_NOT_ARRIVE, pick), detail="Demo", by=nurse, now=arrive)
+        return 1
+    if roll < 0.05:
+        before = arrive - timedelta(hours=pick.randint(2, 30))
+        journey.cancel(reason=_pick(Occasion.CANCELLED_BEFORE_ARRIVAL, pick), detail="Demo", by=nurse, now=before)
+        return 1
+    clock = arrive
+    journey.arrive(by=nurse, now=clock)
+    cancel_after, overnight, returned = roll < 0.07, 0.07 <= roll < 0.085, 0.085 <= roll < 0.1
+    while journey.status == Journey.Status.IN_PROGRESS:
+        visit = journey.current_visit
+        assert visit is not None
+        if cancel_after and visit.stage.code == "prep":
+            journey.cancel(reason=_pick(Occasion.CANCELLED_AFTER_ARRIVAL, pick), detail="Demo", by=nurse, now=clock)
+            break
+        if overnight and visit.stage.is_discharge:
+            journey.admit_overnight(reason=_pick(Occasion.OVERNIGHT, pick), detail="Demo", by=lead, now=clock)
+            break
+        lasted = _stage_minutes(visit, pick)
+        answer_stage(journey, by=nurse, now=clock + timedelta(minutes=max(1, min(lasted - 1, 15))))
+        if returned and visit.next_is_discharge:
+            journey.record_unplanned_return(
+                reason=_pick(Occasion.UNPLANNED_RETURN, pick), detail="Demo", by=lead, now=clock + timedelta(minutes=30)
+            )
+        clock += timedelta(minutes=lasted)
+        record_rounds(journey, by=nurse, now=clock)
+        complete(journey, by=nurse, now=clock, pick=pick)
+    return 1
+
+
+def _stage_minutes(visit: StageVisit, pick: random.Random) -> int:
+    """Most stages near their target, one in four well over it; never under a minimum."""
+    target = visit.target_minutes
+    spread = pick.lognormvariate(0, 0.35 if pick.random() < 0.75 else 0.6)
+    minutes = round(target * spread * (0.85 if not visit.minimum_minutes else 1.0))
+    if visit.minimum_minutes:
+        # Most patients get up when the minimum ends; some wait on a round or a review.
+        extra = 0 if pick.random() < 0.6 else abs(minutes - visit.minimum_minutes) // 3
+        minutes = visit.minimum_minutes + extra
+    return max(minutes, visit.minimum_minutes or 3)
+
+
+def _pick(occasion: str, pick: random.Random) -> Reason | None:
+    """A coded reason for ``occasion``, "other" rarely (AORN: keep it rare)."""
+    offered = list(Reason.objects.offered_for(occasion))
+    coded = [r for r in offered if not r.needs_detail]
+    if coded and pick.random() < 0.9:
+        return pick.choice(coded)
+    return offered[0] if offered else None

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from journey import hl7
 from journey.errors import JourneyError
-from journey.models import HospitalAppointment, InboundMessage, Journey, Patient, ServiceCode
+from journey.models import HospitalAppointment, InboundMessage, Journey, Occasion, Patient, Reason, ServiceCode
+from journey.models.reasons import ReasonCategory
 
 SCHEDULE_USERNAME = "hospital-schedule"
 # A domain refusal names the detail it is about; the ACK's ERR-2 names the field that carried it.
@@ -232,12 +233,28 @@ def _modify(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.date
     return journey
 
 
+def _schedule_reason(occasion: str, text: str) -> tuple[Reason, str]:
+    """SCH-6 as one of the unit's coded reasons: the reason whose code or wording it names, else the
+    unit's "other" reason for that moment with the message's words (and where they came from)."""
+    offered = Reason.objects.offered_for(occasion)
+    named = text.strip()
+    match = offered.filter(code__iexact=named).first() or offered.filter(label__iexact=named).first()
+    if match is not None:
+        return match, "the hospital's schedule"
+    other = offered.filter(category=ReasonCategory.OTHER).first()
+    if other is None:
+        raise JourneyError(f"The unit's reasons have no “other” for: {Occasion(occasion).label.lower()}.")
+    return other, f"{named or 'no reason given in the message'} (the hospital's schedule)"
+
+
 def _cancel(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.datetime) -> Journey:
     """SIU^S15: the appointment is cancelled, with the reason from SCH-6."""
     booking = hl7.appointment(message)
     journey = _booked_journey(booking.appointment_id)
-    reason = booking.reason or "no reason given in the message"
-    journey.cancel(reason=f"by the hospital's schedule ({reason})", by=by, now=now)
+    arrived = journey.status != Journey.Status.SCHEDULED
+    occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
+    reason, detail = _schedule_reason(occasion, booking.reason)
+    journey.cancel(reason=reason, detail=detail, by=by, now=now)
     return journey
 
 
@@ -245,8 +262,8 @@ def _did_not_arrive(message: python_hl7.Message, head: hl7.Header, by: Any, now:
     """SIU^S26: the patient did not arrive, with the reason from SCH-6."""
     booking = hl7.appointment(message)
     journey = _booked_journey(booking.appointment_id)
-    reason = booking.reason or "no reason given in the message"
-    journey.mark_did_not_arrive(reason=f"{reason} (the hospital's schedule)", by=by, now=now)
+    reason, detail = _schedule_reason(Occasion.DID_NOT_ARRIVE, booking.reason)
+    journey.mark_did_not_arrive(reason=reason, detail=detail, by=by, now=now)
     return journey
 
 

@@ -32,11 +32,31 @@ _INTERFACES = [
     "view_interfacetoken",
 ]
 
+# The coded reasons are the unit's list: added, reworded or retired (made inactive), never deleted,
+# since the reasons already given point at them.
+_REASON_EDITING = ["add_reason", "change_reason", "view_reason", "view_reasongiven"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     NURSE: _CARE,
-    COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board"],
-    CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag", "set_spo2_scale", "mark_round_missed"],
-    UNIT_ADMIN: [*_PATHWAY_EDITING, *_INTERFACES, "view_journey", "view_patient", "view_board"],
+    COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board", "view_reports"],
+    CLINICAL_LEAD: [
+        *_CARE,
+        "override_minimum",
+        "resolve_red_flag",
+        "set_spo2_scale",
+        "mark_round_missed",
+        "admit_overnight",
+        "view_reports",
+    ],
+    UNIT_ADMIN: [
+        *_PATHWAY_EDITING,
+        *_REASON_EDITING,
+        *_INTERFACES,
+        "view_journey",
+        "view_patient",
+        "view_board",
+        "view_reports",
+    ],
     # A waiting-room screen: the anonymised board and nothing else.
     DISPLAY: ["view_public_board"],
 }

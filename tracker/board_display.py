@@ -3,6 +3,7 @@ a template resolving dozens of lookups and filters per row was most of its cost.
 domain's StageTimer, rendered by the one timer partial every screen shares."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from journey.board import BoardRow
 from journey.levels import format_levels
 from journey.models import StageTimer
+from journey.time_home import TimeHome
 from journey.wording import LEVELS_TO_CONFIRM, duration, person
 
 
@@ -24,7 +26,8 @@ class RowDisplay:
     stage: str
     timer: StageTimer | None
     alerts: list[tuple[str, str]]
-    home_by: str
+    home_by: str  # the likely time home
+    home_range: str  # earliest and the late (9 in 10) time, or that it comes from the targets
     news2: str = ""  # "NEWS2 5 · Medium": the word always beside the colour
     news2_css: str = ""
     news2_at: str = ""
@@ -49,7 +52,8 @@ def _display(row: BoardRow, journey_url: str) -> RowDisplay:
         stage=row.stage_name,
         timer=row.timer,
         alerts=[(alert.kind, alert.text) for alert in row.alerts],
-        home_by=timezone.localtime(row.expected_home).strftime("%H:%M") if row.expected_home else "—",
+        home_by=_clock(row.time_home.likely) if row.time_home else "—",
+        home_range=_home_range(row.time_home),
         news2=f"NEWS2 {row.news2.news2_total} · {row.news2.get_news2_risk_display()}" if row.news2 else "",
         news2_css=f"news2-{row.news2.news2_risk}" if row.news2 else "",
         news2_at=timezone.localtime(row.news2.recorded_at).strftime("%H:%M") if row.news2 else "",
@@ -58,3 +62,15 @@ def _display(row: BoardRow, journey_url: str) -> RowDisplay:
             f"Round {row.news2.number} late by {duration(row.news2.late_by)}" if row.news2 and row.news2.late_by else ""
         ),
     )
+
+
+def _clock(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _home_range(home: TimeHome | None) -> str:
+    if home is None:
+        return ""
+    if not home.from_history:
+        return f"earliest {_clock(home.earliest)} · from targets"
+    return f"earliest {_clock(home.earliest)} · 9 in 10 by {_clock(home.late)}"

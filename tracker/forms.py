@@ -16,8 +16,10 @@ from journey.models import (
     Handover,
     ItemDefinition,
     ObservationRound,
+    Occasion,
     Pathway,
     PatientDetails,
+    Reason,
     RedFlagKind,
     Spo2Scale,
     StageVisit,
@@ -200,6 +202,21 @@ class ChecklistForm(forms.Form):
                 widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel", "autocomplete": "off"}),
             )
 
+        # Asked when the stage runs over its target; the domain refuses a late completion without one.
+        self.fields["delay_reason"] = forms.ModelChoiceField(
+            queryset=Reason.objects.offered_for(Occasion.DELAY),
+            required=False,
+            label="Main reason for the delay",
+            empty_label="Choose a reason…",
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+        self.fields["delay_detail"] = forms.CharField(
+            label="A few words (needed for “Other”)",
+            required=False,
+            max_length=300,
+            widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+        )
+
     def clean_driver_phone(self) -> str:
         return clean_phone(self.cleaned_data.get("driver_phone", ""))
 
@@ -222,6 +239,11 @@ class ChecklistForm(forms.Form):
             return None
         was_name, newline, was_phone = shown.partition("\n")
         return name, phone, (was_name, was_phone) if newline else None
+
+    def delay(self) -> dict[str, Any]:
+        """The delay reason as ``Journey.complete_stage`` takes it."""
+        data = self.cleaned_data
+        return {"delay_reason": data.get("delay_reason"), "delay_detail": data.get("delay_detail", "")}
 
     def values(self) -> dict[ItemDefinition, Any]:
         """What was posted for each item, in the shape ItemDefinition.clean_value reads."""
@@ -493,6 +515,26 @@ class BookingForm(forms.Form):
 
     def clean_planned_levels(self) -> list[str]:
         return parse_levels(self.cleaned_data["planned_levels"])
+
+
+class CodedReasonForm(forms.Form):
+    """A reason from the unit's coded list for one occasion (cancelling, did not arrive, admitted
+    overnight, unplanned return), with a few words that "Other" needs."""
+
+    version = VersionField()
+    reason = forms.ModelChoiceField(queryset=Reason.objects.none(), empty_label="Choose a reason…")
+    detail = forms.CharField(label="A few words (needed for “Other”)", required=False, max_length=300)
+
+    def __init__(
+        self, *args: Any, occasion: str, label: str, button: str, css: str = "btn-primary", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        assert isinstance(reason, forms.ModelChoiceField)
+        reason.queryset = Reason.objects.offered_for(occasion)
+        reason.label = label
+        reason.error_messages["required"] = "Choose a reason from the list."
+        self.helper = crispy_helper("version", "reason", "detail", Submit("save", button, css_class=css))
 
 
 class DriverForm(forms.Form):

@@ -16,6 +16,7 @@ from journey.models.observations import (
 )
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
+from journey.models.reasons import Occasion, Reason, ReasonCategory, ReasonGiven
 from journey.models.red_flags import RedFlag, RedFlagKind
 from journey.models.tokens import InterfaceToken
 from journey.models.visits import Answer, Condition, StageTimer, StageVisit
@@ -36,10 +37,14 @@ __all__ = [
     "MissedRound",
     "News2Risk",
     "ObservationRound",
+    "Occasion",
     "Pathway",
     "Patient",
     "PatientDetails",
     "RailStop",
+    "Reason",
+    "ReasonCategory",
+    "ReasonGiven",
     "RedFlag",
     "RedFlagKind",
     "RoundRules",

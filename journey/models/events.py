@@ -36,6 +36,8 @@ class JourneyEvent(ClinicalRecord):
         HANDOVER_WRITTEN = "handover", "Handover written"
         HANDOVER_ACKNOWLEDGED = "handover_acknowledged", "Handover acknowledged"
         CANCELLED = "cancelled", "Cancelled"
+        ADMITTED_OVERNIGHT = "admitted", "Admitted overnight"
+        UNPLANNED_RETURN = "unplanned_return", "Unplanned return to the procedure room"
 
     journey = models.ForeignKey("journey.Journey", on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -50,6 +50,7 @@ from journey.models.observations import (
 )
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
+from journey.models.reasons import Occasion, Reason, ReasonGiven
 from journey.models.records import ClinicalRecord, NeverDeletedQuerySet, alters_data
 from journey.models.red_flags import SCORED_KINDS, RedFlag, RedFlagKind
 from journey.models.visits import Answer, StageTimer, StageVisit
@@ -240,6 +241,7 @@ class Journey(ClinicalRecord):
         COMPLETED = "completed", "Gone home"
         CANCELLED = "cancelled", "Cancelled"
         DID_NOT_ARRIVE = "did_not_arrive", "Did not arrive"
+        ADMITTED_OVERNIGHT = "admitted", "Admitted overnight"
 
     # Journeys that hold no place: the patient may be booked again that day.
     NOT_HELD = (Status.CANCELLED, Status.DID_NOT_ARRIVE)
@@ -279,6 +281,7 @@ class Journey(ClinicalRecord):
             ("view_board", "Can view the status board"),
             ("view_public_board", "Can view the anonymised public board"),
             ("resolve_red_flag", "Can resolve a red flag"),
+            ("admit_overnight", "Can admit a patient overnight"),
         ]
 
     def __str__(self) -> str:
@@ -291,7 +294,12 @@ class Journey(ClinicalRecord):
 
     @property
     def is_closed(self) -> bool:
-        return self.status in (self.Status.COMPLETED, self.Status.CANCELLED, self.Status.DID_NOT_ARRIVE)
+        return self.status in (
+            self.Status.COMPLETED,
+            self.Status.CANCELLED,
+            self.Status.DID_NOT_ARRIVE,
+            self.Status.ADMITTED_OVERNIGHT,
+        )
 
     @property
     def scheduled_at(self) -> datetime:
@@ -433,17 +441,26 @@ class Journey(ClinicalRecord):
 
     @alters_data
     def mark_did_not_arrive(
-        self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
     ) -> None:
-        """A booked patient who never came: the day ends without a stage, and the reason is kept."""
+        """A booked patient who never came: the day ends without a stage, with a coded reason kept."""
         now = now or timezone.now()
-        reason = written_reason(reason, what="why the patient did not arrive", minimum=1)
+        reason, detail = _coded(reason, detail, Occasion.DID_NOT_ARRIVE)
         with self._changing(expected_version) as journey:
             if journey.status != self.Status.SCHEDULED:
                 raise OutOfOrder(f"{journey.patient.full_name} has already arrived: cancel the procedure instead.")
             journey.status = self.Status.DID_NOT_ARRIVE
             journey._save_change("status")
-            journey._log(JourneyEvent.Kind.DID_NOT_ARRIVE, by, now, f"Did not arrive: {reason}")
+            given = journey._give_reason(reason, detail, by, now)
+            journey._log(
+                JourneyEvent.Kind.DID_NOT_ARRIVE, by, now, f"Did not arrive: {given.text}", data=given.history_data
+            )
 
     @alters_data
     def reschedule(
@@ -665,11 +682,15 @@ class Journey(ClinicalRecord):
         by: Any,
         now: datetime | None = None,
         expected_version: int | None = None,
+        delay_reason: Reason | None = None,
+        delay_detail: str = "",
     ) -> StageVisit | None:
         """Close the current stage and open the next one in pathway order; closing the last ends the day.
 
         ``stage`` is the stage the person meant to close: if the journey has moved on, nothing happens
-        twice. Returns the next stage's visit, or None when the journey is complete.
+        twice. A stage closing over its target needs ``delay_reason``, a coded reason for the delay (and
+        ``delay_detail``, a few words, when it is "other"); it goes in the history and the reports.
+        Returns the next stage's visit, or None when the journey is complete.
         """
         now = now or timezone.now()
         with self._changing(expected_version) as journey:
@@ -679,11 +700,26 @@ class Journey(ClinicalRecord):
             problems = visit.problems(now)
             if problems:
                 raise StageNotReady(f"{visit.stage_name} cannot be completed yet: {' '.join(problems)}", problems)
+            over = visit.is_over_target(now)
+            if over:
+                if delay_reason is None:
+                    raise DelayReasonNeeded(
+                        f"{visit.stage_name} took {duration(now - visit.started_at)}, over its "
+                        f"{duration(visit.target)} target: choose the main reason for the delay from the list."
+                    )
+                delay_detail = delay_reason.checked_detail(delay_detail, occasion=Occasion.DELAY)
             visit.completed_at = now
             visit.completed_by = by
-            visit.save(update_fields=["completed_at", "completed_by"])
+            if visit.next_is_discharge:
+                visit.ready_for_discharge_at = visit.became_ready_at(now)
+            visit.save(update_fields=["completed_at", "completed_by", "ready_for_discharge_at"])
             following = visit.stage.next_stage()
             took = duration(now - visit.started_at)
+            data: dict[str, Any] = {}
+            if over and delay_reason is not None:
+                given = journey._give_reason(delay_reason, delay_detail, by, now, visit)
+                took += f", over its {duration(visit.target)} target: {given.text}"
+                data = given.history_data
             if following is None:
                 journey.status = self.Status.COMPLETED
                 next_visit = None
@@ -692,7 +728,7 @@ class Journey(ClinicalRecord):
                 next_visit = journey._open(following, by, now)
                 summary = f"{visit.stage_name} completed ({took}); {following.name} started"
             journey._save_change("status")
-            journey._log(JourneyEvent.Kind.STAGE_COMPLETED, by, now, summary, visit)
+            journey._log(JourneyEvent.Kind.STAGE_COMPLETED, by, now, summary, visit, data)
         return next_visit
 
     @alters_data
@@ -1141,14 +1177,89 @@ class Journey(ClinicalRecord):
             )
 
     @alters_data
-    def cancel(self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None) -> None:
-        """Call the day off, before or after arrival; the reason is kept."""
+    def cancel(
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Call the day off, before or after arrival, with a coded reason for that moment (and a few
+        words when it is "other")."""
         now = now or timezone.now()
-        reason = written_reason(reason, what="why the procedure is cancelled", minimum=1)
         with self._changing(expected_version) as journey:
+            arrived = journey.status != self.Status.SCHEDULED
+            occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
+            reason, detail = _coded(reason, detail, occasion)
             journey.status = self.Status.CANCELLED
             journey._save_change("status")
-            journey._log(JourneyEvent.Kind.CANCELLED, by, now, f"Cancelled: {reason}", journey.current_visit)
+            visit = journey.current_visit
+            given = journey._give_reason(reason, detail, by, now, visit)
+            when = "after arrival" if arrived else "before arrival"
+            journey._log(
+                JourneyEvent.Kind.CANCELLED, by, now, f"Cancelled {when}: {given.text}", visit, given.history_data
+            )
+
+    @alters_data
+    def admit_overnight(
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """A patient who cannot go home today (no driver, a complication, not fit) ends the day admitted
+        overnight: a clinician's decision, with a coded reason. Not a cancellation, not a discharge."""
+        now = now or timezone.now()
+        if not by.has_perm("journey.admit_overnight"):
+            raise NotPermitted("Only a clinical lead can admit a patient overnight.")
+        reason, detail = _coded(reason, detail, Occasion.OVERNIGHT)
+        with self._changing(expected_version) as journey:
+            if journey.status != self.Status.IN_PROGRESS:
+                raise OutOfOrder(f"{journey.patient.full_name} has not arrived: there is no one to admit.")
+            journey.status = self.Status.ADMITTED_OVERNIGHT
+            journey._save_change("status")
+            visit = journey.current_visit
+            given = journey._give_reason(reason, detail, by, now, visit)
+            journey._log(
+                JourneyEvent.Kind.ADMITTED_OVERNIGHT,
+                by,
+                now,
+                f"Admitted overnight: {given.text}",
+                visit,
+                given.history_data,
+            )
+
+    @alters_data
+    def record_unplanned_return(
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """The patient went back to the procedure room unplanned (a day-surgery indicator): recorded with
+        a coded reason against the stage they were in."""
+        now = now or timezone.now()
+        reason, detail = _coded(reason, detail, Occasion.UNPLANNED_RETURN)
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            journey._save_change()
+            given = journey._give_reason(reason, detail, by, now, visit)
+            journey._log(
+                JourneyEvent.Kind.UNPLANNED_RETURN,
+                by,
+                now,
+                f"Unplanned return to the procedure room: {given.text}",
+                visit,
+                given.history_data,
+            )
 
     # --- the machinery every verb shares ---
 
@@ -1214,6 +1325,13 @@ class Journey(ClinicalRecord):
             at=now,
         )
         return event
+
+    def _give_reason(
+        self, reason: Reason, detail: str, by: Any, now: datetime, visit: StageVisit | None = None
+    ) -> ReasonGiven:
+        given = ReasonGiven.build(reason, detail, journey=self, visit=visit, at=now, by=by)
+        given.save()
+        return given
 
     def _open(self, stage: StageDefinition, by: Any, now: datetime) -> StageVisit:
         following = stage.next_stage()
@@ -1327,6 +1445,18 @@ def _conflict_message(item: ItemDefinition, standing: Answer | None) -> str:
         f"“{item.label}” was changed by {person(standing.answered_by)} at {clock(standing.answered_at)} since this "
         f"page was loaded (now: {item.display(standing.value)}). Check it and save again."
     )
+
+
+class DelayReasonNeeded(StageNotReady):
+    """A stage over its target closes only with a coded reason for the delay."""
+
+
+def _coded(reason: Reason | None, detail: str, occasion: str) -> tuple[Reason, str]:
+    """The reason and the detail to keep with it, or a refusal (no reason, one for another moment, or an
+    "other" without words)."""
+    if reason is None:
+        raise JourneyError(f"Choose a reason from the list for: {Occasion(occasion).label.lower()}.")
+    return reason, reason.checked_detail(detail, occasion=occasion)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,12 @@ class StageVisit(ClinicalRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     minimum_override_reason = models.TextField(blank=True)
+    ready_for_discharge_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The stage before discharge: when its last condition was met (set when it closes), for the "
+        "reports' discharge gap.",
+    )
     round_minutes = models.JSONField(
         default=list, blank=True, help_text="Minutes after the start at which observation rounds are due."
     )
@@ -124,6 +130,11 @@ class StageVisit(ClinicalRecord):
             models.UniqueConstraint(
                 fields=["journey"], condition=Q(completed_at__isnull=True), name="one_open_stage_per_journey"
             ),
+        ]
+        indexes = [
+            # The reports read each stage's visits by start: on PostgreSQL an index-only scan. (Plain key
+            # columns, not INCLUDE, which SQLite would ignore with a warning.)
+            models.Index(fields=["stage", "started_at", "completed_at", "target_minutes"], name="visit_stage_started"),
         ]
 
     def __str__(self) -> str:
@@ -196,6 +207,24 @@ class StageVisit(ClinicalRecord):
 
     def may_close(self, now: datetime) -> bool:
         return not self.problems(now)
+
+    def is_over_target(self, now: datetime) -> bool:
+        """Closing now would take longer than the stage's target (to the second)."""
+        return (self.completed_at or now) - self.started_at > self.target
+
+    def became_ready_at(self, now: datetime) -> datetime:
+        """When a stage that may close at ``now`` met its last condition: the latest of its clock (the
+        minimum's end, or the lead's override), its last standing observation round, its last checklist
+        answer and the last red flag resolved; never later than ``now``. Kept as ``ready_for_discharge_at`` on the stage
+        before discharge, where the reports measure the wait from ready to gone home."""
+        clock = self.minimum_overridden_at or self.minimum_ends_at or self.started_at
+        moments = [clock]
+        moments += [r.recorded_at for r in self.standing_rounds()]
+        moments += [a.answered_at for a in self.answers.filter(is_current=True)]
+        moments += [
+            f.resolved_at for f in self.journey.red_flags.filter(resolved_at__lte=now) if f.resolved_at is not None
+        ]
+        return min(now, max(moments))
 
     def current_answers(self) -> dict[int, Answer]:
         """The standing answer for each item, keyed by item id (older answers are history)."""

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from journey.models import Journey
-from tests.makers import make_pathway
+from journey.models import Journey, Occasion
+from tests.makers import coded, make_pathway
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,6 +64,7 @@ def save(page: Page) -> None:
 
 def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, sign_in, pathway, server_clock, settings):
     # The clock jumps two hours below; a real nurse is active through recovery, so idle sign-out is not the point.
+    late = coded(Occasion.DELAY, "nurse_unavailable")  # the coded list (emptied with the tables between tests)
     settings.TRACKER_IDLE_TIMEOUT = timedelta(hours=3)
     sign_in(page)
     journey = check_in(page, pathway)
@@ -133,6 +134,10 @@ def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, si
     server_clock.move_to(START + timedelta(hours=2, minutes=5), tick=True)
     page.reload()
     expect(page.get_by_role("button", name="Complete Flat recovery")).to_be_enabled()
+    # Five minutes past the two-hour target: refused until the nurse says why, from the coded list.
+    complete(page, "Flat recovery")
+    expect(page.get_by_role("alert")).to_contain_text("choose the main reason for the delay")
+    page.get_by_label("Main reason for the delay").select_option(label=str(late))
     complete(page, "Flat recovery")
 
     # Discharge: refused without a driver on record (recorded in place, on the driver item), then home.

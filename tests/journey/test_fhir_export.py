@@ -143,7 +143,8 @@ def test_the_procedure_status_follows_the_injection_stage(day, exported):
     assert procedures[str(day.home.pk)]["status"] == "completed"
     assert procedures[str(day.cancelled.pk)]["status"] == "not-done"
     assert (
-        procedures[str(day.cancelled.pk)]["statusReason"]["text"] == "Cancelled: INR too high on the morning's bloods."
+        procedures[str(day.cancelled.pk)]["statusReason"]["text"]
+        == "Cancelled after arrival: Clinical: Blood thinners not stopped (INR too high on the morning's bloods.)"
     )
     performed = procedures[str(day.home.pk)]["performedPeriod"]
     assert performed["start"] < performed["end"]

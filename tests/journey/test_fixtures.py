@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from journey.demo import answer_stage, hand_over, record_rounds
+from journey.demo import answer_stage, complete, hand_over, record_rounds
 from journey.models import ItemDefinition, Journey, Pathway
 from tests.makers import make_journey
 
@@ -87,7 +87,7 @@ def test_a_patient_can_walk_the_shipped_pathway_from_consent_to_home(pathways, n
             hand_over(journey, by=nurse, to=other_nurse, now=now)
         now += timedelta(minutes=journey.current_visit.minimum_minutes or 15)
         record_rounds(journey, by=nurse, now=now)
-        journey.complete_stage(by=nurse, now=now)
+        complete(journey, by=nurse, now=now)
 
     assert journey.status == Journey.Status.COMPLETED
     assert journey.visits.count() == 6

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from journey import roles
 from journey.demo import settled_round
-from journey.models import Journey, RedFlagKind
-from tests.makers import answer, footprint, make_user, walk_to
+from journey.models import Journey, Occasion, RedFlagKind
+from tests.makers import answer, cancel, coded, footprint, make_user, walk_to
 
 
 def _at(stage):
@@ -110,7 +110,27 @@ ACTIONS = [
     Action(
         "journey-driver", _at("consent"), {"name": "New Driver", "phone": "07700 900222"}, roles.NURSE, roles.UNIT_ADMIN
     ),
-    Action("journey-cancel", lambda j, n: None, {"note": "Patient unwell"}, roles.COORDINATOR, roles.UNIT_ADMIN),
+    Action(
+        "journey-cancel",
+        lambda j, n: None,
+        {"reason": "{cancelled_before_arrival}", "detail": "Patient unwell"},
+        roles.COORDINATOR,
+        roles.UNIT_ADMIN,
+    ),
+    Action(
+        "journey-did-not-arrive",
+        lambda j, n: None,
+        {"reason": "{did_not_arrive}", "detail": "No answer on the phone"},
+        roles.COORDINATOR,
+        roles.UNIT_ADMIN,
+    ),
+    Action(
+        "journey-return",
+        _at("recovery"),
+        {"reason": "{unplanned_return}", "detail": "Oozing at the puncture site"},
+        roles.NURSE,
+        roles.COORDINATOR,
+    ),
     Action("journey-booking", _at("consent"), {"planned_levels": "L2", "bay": "5"}, roles.NURSE, roles.COORDINATOR),
     Action(
         "journey-round-missed", _left_early, {"reason": "Left early, flat on trolley"}, roles.CLINICAL_LEAD, roles.NURSE
@@ -131,6 +151,13 @@ ACTIONS = [
     ),
     Action("journey-handover", _at("recovery"), SBAR, roles.NURSE, roles.COORDINATOR),
     Action("journey-handover-ack", _with_handover, {}, roles.NURSE, roles.COORDINATOR),
+    Action(
+        "journey-admit",
+        _at("recovery"),
+        {"reason": "{overnight}", "detail": "Driver stuck abroad"},
+        roles.CLINICAL_LEAD,
+        roles.NURSE,
+    ),
 ]
 
 
@@ -141,6 +168,8 @@ def action(request, journey, nurse):
     extra = extra if isinstance(extra, dict) else None
     journey.refresh_from_db()
     data = {"version": journey.version, **spec.data}
+    if str(data.get("reason", "")).startswith("{"):  # the coded "other" for that occasion
+        data["reason"] = coded(Occasion(data["reason"].strip("{}"))).pk
     if "item_{identity}" in data:
         identity = journey.current_visit.stage.items.get(code="identity").pk
         data[f"item_{identity}"] = data.pop("item_{identity}")
@@ -366,7 +395,7 @@ def test_an_escalation_time_is_read_in_the_units_day(client, journey, nurse, mor
 
 
 def test_nothing_can_be_done_to_a_cancelled_journey(client, journey, nurse):
-    journey.cancel(reason="Patient unwell", by=nurse)
+    cancel(journey, nurse, "Patient unwell")
     client.force_login(nurse)
 
     response = client.post(reverse("journey-start", args=[journey.pk]), {"version": journey.version})

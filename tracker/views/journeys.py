@@ -11,6 +11,7 @@ form's. Field names are not prefixed, so each action's POST reads as before.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
@@ -24,12 +25,14 @@ from django.views.decorators.http import require_POST
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
 from journey.handover import draft_sbar
 from journey.levels import format_levels
-from journey.models import AuditEntry, Condition, Handover, Journey, JourneyEvent, ObservationRound
+from journey.models import AuditEntry, Condition, Handover, Journey, JourneyEvent, ObservationRound, Occasion
+from journey.time_home import TimeHome, cached_history, time_home
 from journey.wording import clock, person
 from tracker.access import WardRequest, journey_for, requires
 from tracker.forms import (
     BookingForm,
     ChecklistForm,
+    CodedReasonForm,
     DriverForm,
     EscalationForm,
     HandoverForm,
@@ -173,13 +176,18 @@ def render_journey(
         "start_form": page.get("start", VersionForm),
         "driver_form": page.get("driver", DriverForm, initial=driver),
         "booking_form": page.get("booking", BookingForm, initial=booking),
-        "cancel_form": page.get("cancel", _cancel_form),
+        "cancel_form": page.get("cancel", lambda **kw: _cancel_form(journey, **kw)),
+        "did_not_arrive_form": page.get("did_not_arrive", _did_not_arrive_form),
+        "return_form": page.get("return", _return_form),
+        "admit_form": page.get("admit", _admit_form),
         "red_flag_form": page.get("red_flag", RedFlagForm),
         "journey": journey,
         "patient": journey.patient,
         "visit": visit,
         "now": now,
         "timer": visit.timer(now, conditions=conditions) if visit else None,
+        # Completing now would need a delay reason (a stage past its minimum may be "ready" and over).
+        "over_target": bool(visit and visit.is_over_target(now)),
         "conditions": conditions,
         "answers": answers,
         "rounds": slots,
@@ -204,6 +212,7 @@ def render_journey(
         "stage_done": posted.done if posted and posted.name == "complete" else "",
         "overdue_rounds": overdue,
         "age": journey.patient.age_on(journey.day),
+        "time_home": _time_home(journey, now),
     }
     if visit:
         checklist = page.get("checklist", lambda **kwargs: ChecklistForm(visit, answers, **kwargs))
@@ -269,6 +278,35 @@ def _confirmation(journey: Journey, since: int) -> str:
     return f"{'; '.join(e.summary for e in events)} · {when}"
 
 
+def _did_not_arrive_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why did the patient not come?"
+    occasion = Occasion.DID_NOT_ARRIVE
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Mark did not arrive", css="btn-secondary", **kwargs
+    )
+
+
+def _return_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why back to the procedure room?"
+    occasion = Occasion.UNPLANNED_RETURN
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Record the return", css="btn-warning", **kwargs
+    )
+
+
+def _admit_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why can the patient not go home today?"
+    occasion = Occasion.OVERNIGHT
+    return CodedReasonForm(*args, occasion=occasion, label=label, button="Admit overnight", css="btn-danger", **kwargs)
+
+
+def _time_home(journey: Journey, now: datetime) -> TimeHome | None:
+    if journey.is_closed:
+        return None
+    stages = list(journey.pathway.stages.order_by("order"))
+    return time_home(journey, stages, now, cached_history({journey.pathway_id}, timezone.localdate(now)))
+
+
 def _round_error_form(*args: Any, **kwargs: Any) -> NoteForm:
     label = "Why is this round wrong?"
     return NoteForm(*args, label=label, button="Mark as entered in error", css="btn-outline-danger btn-sm", **kwargs)
@@ -283,9 +321,14 @@ def _override_form(*args: Any, **kwargs: Any) -> NoteForm:
     return NoteForm(*args, label=label, button="Override the minimum", css="btn-warning", **kwargs)
 
 
-def _cancel_form(*args: Any, **kwargs: Any) -> NoteForm:
+def _cancel_form(journey: Journey, *args: Any, **kwargs: Any) -> CodedReasonForm:
+    """The reasons offered depend on whether the patient has arrived (two different indicators)."""
+    arrived = journey.status != Journey.Status.SCHEDULED
+    occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
     label = "Why is the procedure cancelled?"
-    return NoteForm(*args, label=label, button="Cancel the procedure", css="btn-outline-danger", **kwargs)
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Cancel the procedure", css="btn-outline-danger", **kwargs
+    )
 
 
 def _act(
@@ -360,7 +403,7 @@ def save_checklist(request: WardRequest, pk: int) -> HttpResponse:
             journey.update_driver(name=name, phone=phone, by=request.user, shown=shown)
         journey.record_answers(form.values(), by=request.user, stage=page_stage, seen=form.seen())
         if "complete" in request.POST:
-            journey.complete_stage(page_stage, by=request.user)
+            journey.complete_stage(page_stage, by=request.user, **form.delay())
 
     return _act(request, journey, "checklist", form, save)
 
@@ -496,13 +539,60 @@ def change_booking(request: WardRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.check_in_patient")
-    form = _cancel_form(request.POST, auto_id=form_ids("cancel"))
+    form = _cancel_form(journey, request.POST, auto_id=form_ids("cancel"))
     return _act(
         request,
         journey,
         "cancel",
         form,
-        lambda d: journey.cancel(reason=d["note"], by=request.user, expected_version=d["version"]),
+        lambda d: journey.cancel(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def did_not_arrive(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.check_in_patient")
+    form = _did_not_arrive_form(request.POST, auto_id=form_ids("did_not_arrive"))
+    return _act(
+        request,
+        journey,
+        "did_not_arrive",
+        form,
+        lambda d: journey.mark_did_not_arrive(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def unplanned_return(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    form = _return_form(request.POST, auto_id=form_ids("return"))
+    return _act(
+        request,
+        journey,
+        "return",
+        form,
+        lambda d: journey.record_unplanned_return(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def admit_overnight(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.admit_overnight")
+    form = _admit_form(request.POST, auto_id=form_ids("admit"))
+    return _act(
+        request,
+        journey,
+        "admit",
+        form,
+        lambda d: journey.admit_overnight(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
     )
 
 
