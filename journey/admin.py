@@ -308,7 +308,14 @@ class ReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReasonGiven)
-class ReasonGivenAdmin(ReadOnlyAdmin):
+class ReasonGivenAdmin(AuditedReadAdmin):
     list_display = ["at", "journey", "occasion", "category", "label", "detail", "by"]
+    what = "reason given"
+
+    def subjects(self, records: list[Any], summary: str) -> list[Subject]:
+        # A reason given belongs to a journey: read its patient in one query for the whole page.
+        whose = dict(Journey.objects.filter(pk__in={r.journey_id for r in records}).values_list("pk", "patient_id"))
+        return [Subject(summary, r.journey_id, whose.get(r.journey_id), {"reason_given": r.pk}) for r in records]
+
     list_filter = ["occasion", "category"]
     list_select_related = ["journey__patient", "journey__pathway", "by"]

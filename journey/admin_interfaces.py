@@ -8,8 +8,21 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from journey import hl7_inbox
+from journey.admin import AuditedReadAdmin
 from journey.errors import JourneyError
-from journey.models import HospitalAppointment, InboundMessage, ServiceCode
+from journey.models import HospitalAppointment, InboundMessage, Journey, ServiceCode
+from journey.models.audit import Subject
+
+
+class AuditedByJourney(AuditedReadAdmin):
+    """Rows that carry patient data through their journey (a message's raw text, an appointment): each
+    read is audited against that journey and patient (a message that touched none, against neither)."""
+
+    def subjects(self, records: list[Any], summary: str) -> list[Subject]:
+        ids = {r.journey_id for r in records if r.journey_id is not None}
+        whose = dict(Journey.objects.filter(pk__in=ids).values_list("pk", "patient_id"))
+        label = self.model._meta.model_name
+        return [Subject(summary, r.journey_id, whose.get(r.journey_id), {label: r.pk}) for r in records]
 
 
 @admin.register(ServiceCode)
@@ -19,19 +32,8 @@ class ServiceCodeAdmin(admin.ModelAdmin):
     search_fields = ["code", "description"]
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnly):
+class InboundMessageAdmin(AuditedByJourney):
     list_display = [
         "received_at",
         "message_type",
@@ -100,7 +102,7 @@ class InboundMessageAdmin(ReadOnly):
 
 
 @admin.register(HospitalAppointment)
-class HospitalAppointmentAdmin(ReadOnly):
+class HospitalAppointmentAdmin(AuditedByJourney):
     list_display = ["appointment_id", "journey", "sender", "booked_at"]
     search_fields = ["appointment_id", "journey__patient__mrn"]
     list_select_related = ["journey__patient", "journey__pathway"]

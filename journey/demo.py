@@ -408,6 +408,9 @@ def _past_patient(day: date, n: int, pathway: Pathway, nurse: Any, lead: Any, pi
             break
         lasted = _stage_minutes(visit, pick)
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=max(1, min(lasted - 1, 15))))
+        if visit.round_minutes:  # recovery's rounds start once the receiving nurse has the handover
+            receiving = get_user_model().objects.get(username="nurse2")
+            hand_over(journey, by=nurse, to=receiving, now=clock + timedelta(minutes=1))
         if returned and visit.next_is_discharge:
             journey.record_unplanned_return(
                 reason=_pick(Occasion.UNPLANNED_RETURN, pick), detail="Demo", by=lead, now=clock + timedelta(minutes=30)

@@ -405,9 +405,7 @@ class Spo2ScaleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scale"].error_messages["required"] = "Choose Scale 1 or Scale 2."
         self.fields["reason"].error_messages["required"] = "Write why this scale applies."
-        self.helper = crispy_helper(
-            "version", "scale", "reason", Submit("save", "Set the scale", css_class="btn-warning")
-        )
+        self.helper = crispy_helper("version", "scale", "reason", save_button(self, "Set the scale", "btn-warning"))
 
 
 class MissedRoundForm(forms.Form):
@@ -417,9 +415,7 @@ class MissedRoundForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = "Write why the round was missed."
-        self.helper = crispy_helper(
-            "version", "reason", Submit("save", "Mark missed", css_class="btn-outline-danger btn-sm")
-        )
+        self.helper = crispy_helper("version", "reason", save_button(self, "Mark missed", "btn-outline-danger btn-sm"))
 
 
 class HandoverForm(forms.Form):
@@ -442,7 +438,7 @@ class HandoverForm(forms.Form):
             "background",
             "assessment",
             "recommendation",
-            Submit("save", "Write the handover"),
+            save_button(self, "Write the handover"),
         )
 
 
@@ -510,7 +506,7 @@ class BookingForm(forms.Form):
         self.helper = crispy_helper(
             "version",
             Row(Column("planned_levels", css_class="col-md-8"), Column("bay")),
-            Submit("save", "Save the booking", css_class="btn-secondary"),
+            save_button(self, "Save the booking", "btn-secondary"),
         )
 
     def clean_planned_levels(self) -> list[str]:
@@ -534,7 +530,7 @@ class CodedReasonForm(forms.Form):
         reason.queryset = Reason.objects.offered_for(occasion)
         reason.label = label
         reason.error_messages["required"] = "Choose a reason from the list."
-        self.helper = crispy_helper("version", "reason", "detail", Submit("save", button, css_class=css))
+        self.helper = crispy_helper("version", "reason", "detail", save_button(self, button, css))
 
 
 class DriverForm(forms.Form):
@@ -565,5 +561,5 @@ class ReviewForm(EscalationForm):
         self.helper = crispy_helper(
             "version",
             Row(Column("told_who", css_class="col-md-7"), Column("told_at")),
-            Submit("save", "Record the review request", css_class="btn-warning"),
+            save_button(self, "Record the review request", "btn-warning"),
         )

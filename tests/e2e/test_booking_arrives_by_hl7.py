@@ -83,5 +83,5 @@ def test_a_booking_without_levels_asks_the_nurse_for_them(sign_in, new_page, lis
     page.get_by_label("Planned vertebral levels").fill("L1")
     page.get_by_role("button", name="Save the booking").click()
 
-    expect(page.get_by_text("Booking changed: level L1 (was levels to confirm)")).to_be_visible()
+    expect(page.locator(".history").get_by_text("Booking changed: level L1 (was levels to confirm)")).to_be_visible()
     assert Journey.objects.get().planned_levels == ["L1"]

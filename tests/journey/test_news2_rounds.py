@@ -108,15 +108,15 @@ def test_the_news2_red_flag_blocks_discharge_until_a_clinician_resolves_it(recov
     )
     answer(recovering, "lying_flat", True, by=nurse)
     record_all_rounds(recovering, nurse, now=at(morning, 16))
-    recovering.complete_stage(by=nurse, now=at(morning, 125))
+    recovering.complete_stage(by=nurse, now=at(morning, 120))  # on its 2 h target: no delay reason
     score_padss(recovering, nurse)
     answer(recovering, "driver_present", "yes", by=nurse)
 
     with pytest.raises(StageNotReady, match=r"Open red flag \(NEWS2 5\+\)"):
-        recovering.complete_stage(by=nurse, now=at(morning, 140))
+        recovering.complete_stage(by=nurse, now=at(morning, 135))
 
-    recovering.resolve_red_flag(flag, note="Reviewed: febrile, fluids and paracetamol", by=lead, now=at(morning, 141))
-    assert recovering.complete_stage(by=nurse, now=at(morning, 142)) is None
+    recovering.resolve_red_flag(flag, note="Reviewed: febrile, fluids and paracetamol", by=lead, now=at(morning, 136))
+    assert recovering.complete_stage(by=nurse, now=at(morning, 138)) is None  # within discharge's 20 min
 
 
 def test_news2_7_raises_the_emergency_red_flag_and_continuous_monitoring(recovering, nurse, morning):
@@ -279,11 +279,11 @@ def test_recovery_cannot_close_with_a_scheduled_round_neither_recorded_nor_marke
     before = footprint(recovering)
 
     with pytest.raises(StageNotReady, match=r"Observation round 3 not yet recorded \(or marked missed"):
-        recovering.complete_stage(by=nurse, now=at(morning, 125))
+        recovering.complete_stage(by=nurse, now=at(morning, 120))
     assert footprint(recovering) == before
 
-    recovering.mark_round_missed(3, reason="Patient in the toilet, then asleep", by=lead, now=at(morning, 124))
-    recovering.complete_stage(by=nurse, now=at(morning, 125))
+    recovering.mark_round_missed(3, reason="Patient in the toilet, then asleep", by=lead, now=at(morning, 119))
+    recovering.complete_stage(by=nurse, now=at(morning, 120))  # on its 2 h target: no delay reason
     missed = recovering.events.get(kind=JourneyEvent.Kind.ROUND_MISSED)
     assert missed.summary == "Round 3 (due 08:45) marked missed: Patient in the toilet, then asleep"
     assert AuditEntry.objects.filter(data__event="round_missed", journey_id=recovering.pk).exists()

@@ -7,13 +7,23 @@ from django.urls import reverse
 
 from journey import roles
 from journey.admin import AuditedReadAdmin
-from journey.models import Answer, AuditEntry, InterfaceToken, Journey, Pathway, Patient, StageDefinition
+from journey.models import (
+    Answer,
+    AuditEntry,
+    InterfaceToken,
+    Journey,
+    Pathway,
+    Patient,
+    Reason,
+    ServiceCode,
+    StageDefinition,
+)
 from tests.makers import answer, make_journey, make_user
 
 VIEWED = AuditEntry.Action.VIEWED
 # The pathway definitions and the interface tokens: no patient data (the other apps' admins hold accounts
 # and sign-in counters).
-NOT_PATIENT_DATA = {Pathway, StageDefinition, InterfaceToken}
+NOT_PATIENT_DATA = {Pathway, StageDefinition, InterfaceToken, Reason, ServiceCode}
 
 
 @pytest.fixture

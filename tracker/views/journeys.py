@@ -599,7 +599,7 @@ def admit_overnight(request: WardRequest, pk: int) -> HttpResponse:
 @require_POST
 def mark_round_missed(request: WardRequest, pk: int, number: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.mark_round_missed")
-    form = MissedRoundForm(request.POST)
+    form = MissedRoundForm(request.POST, auto_id=form_ids("missed", number))
     return _act(
         request,
         journey,
@@ -614,7 +614,7 @@ def mark_round_missed(request: WardRequest, pk: int, number: int) -> HttpRespons
 def news2_review(request: WardRequest, pk: int, round_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     observations = get_object_or_404(ObservationRound, visit__journey=journey, pk=round_pk)
-    form = ReviewForm(request.POST)
+    form = ReviewForm(request.POST, auto_id=form_ids("review", round_pk))
     return _act(
         request,
         journey,
@@ -634,7 +634,7 @@ def news2_review(request: WardRequest, pk: int, round_pk: int) -> HttpResponse:
 @require_POST
 def set_spo2_scale(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.set_spo2_scale")
-    form = Spo2ScaleForm(request.POST)
+    form = Spo2ScaleForm(request.POST, auto_id=form_ids("spo2_scale"))
     return _act(
         request,
         journey,
@@ -649,7 +649,7 @@ def set_spo2_scale(request: WardRequest, pk: int) -> HttpResponse:
 @require_POST
 def write_handover(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
-    form = HandoverForm(request.POST)
+    form = HandoverForm(request.POST, auto_id=form_ids("handover"))
 
     def write(d: dict[str, Any]) -> None:
         texts = {k: d[k] for k in ("occasion", "situation", "background", "assessment", "recommendation")}
@@ -662,7 +662,7 @@ def write_handover(request: WardRequest, pk: int) -> HttpResponse:
 def acknowledge_handover(request: WardRequest, pk: int, handover_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     handover = get_object_or_404(journey.handovers, pk=handover_pk)
-    form = VersionForm(request.POST)
+    form = VersionForm(request.POST, auto_id=form_ids("handover_ack", handover.pk))
     return _act(
         request,
         journey,
