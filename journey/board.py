@@ -18,13 +18,13 @@ from journey.models import Alert, Journey, StageDefinition, StageTimer
 TOKEN_SQL = f"SELECT COUNT(*), SUM(version), MAX(id) FROM {Journey._meta.db_table} WHERE day = %s"
 
 # Most urgent first; a journey ranks by its most urgent alert, then by what it is doing.
-ALERT_RANK = {"red-flag": 0, "round-overdue": 1, "over-target": 2, "ready": 3, "no-driver": 4}
+ALERT_RANK = {"red-flag": 0, "round-overdue": 1, "bay-clash": 2, "over-target": 3, "ready": 4, "no-driver": 5}
 STATUS_RANK = {
-    Journey.Status.IN_PROGRESS: 5,
-    Journey.Status.SCHEDULED: 6,
-    Journey.Status.COMPLETED: 7,
-    Journey.Status.CANCELLED: 8,
-    Journey.Status.DID_NOT_ARRIVE: 9,
+    Journey.Status.IN_PROGRESS: 6,
+    Journey.Status.SCHEDULED: 7,
+    Journey.Status.COMPLETED: 8,
+    Journey.Status.CANCELLED: 9,
+    Journey.Status.DID_NOT_ARRIVE: 10,
 }
 
 
@@ -51,8 +51,27 @@ def board_rows(journeys: list[Journey], now: datetime) -> list[BoardRow]:
     stages: dict[int, list[StageDefinition]] = {}
     for stage in StageDefinition.objects.filter(pathway__in={j.pathway_id for j in journeys}).order_by("order"):
         stages.setdefault(stage.pathway_id, []).append(stage)
-    rows = [_row(journey, stages.get(journey.pathway_id, []), now) for journey in journeys]
+    clashes = bay_clashes(journeys)
+    rows = [_row(journey, stages.get(journey.pathway_id, []), now, clashes.get(journey.pk)) for journey in journeys]
     return sorted(rows, key=lambda r: (r.rank, r.journey.scheduled_time, r.journey.bay, r.journey.pk))
+
+
+def bay_clashes(journeys: list[Journey]) -> dict[int, Alert]:
+    """One bay, one patient: every journey sharing its bay with another patient in progress gets an alert
+    naming the others (a booking is refused such a bay unless it is a planned hand-over; this shows
+    any clash that still happens, a hand-over that did not, or a bay changed by hand)."""
+    in_bay: dict[str, list[Journey]] = {}
+    for journey in journeys:
+        if journey.bay and journey.status == Journey.Status.IN_PROGRESS:
+            in_bay.setdefault(journey.bay, []).append(journey)
+    alerts = {}
+    for bay, sharing in in_bay.items():
+        if len(sharing) < 2:
+            continue
+        for journey in sharing:
+            others = ", ".join(f"{o.patient.initials} ({o.where_now()})" for o in sharing if o is not journey)
+            alerts[journey.pk] = Alert("bay-clash", f"Bay {bay} also holds {others}")
+    return alerts
 
 
 def stage_counts(rows: list[BoardRow]) -> Counter[str]:
@@ -86,10 +105,14 @@ def board_token(day: date, now: datetime, variant: str = "") -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _row(journey: Journey, stages: list[StageDefinition], now: datetime) -> BoardRow:
+def _row(journey: Journey, stages: list[StageDefinition], now: datetime, clash: Alert | None = None) -> BoardRow:
     visit = journey.current_visit
     stage_ids = [stage.pk for stage in stages]
     alerts = journey.alerts(now)
+    if clash is not None:
+        alerts.insert(
+            next((i for i, a in enumerate(alerts) if ALERT_RANK[a.kind] > ALERT_RANK["bay-clash"]), len(alerts)), clash
+        )
     rank = min([ALERT_RANK[a.kind] for a in alerts] + [STATUS_RANK[Journey.Status(journey.status)]])
     return BoardRow(
         journey=journey,

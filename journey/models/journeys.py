@@ -113,6 +113,28 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             )
         )
 
+    def bay_holder(self, day: date, bay: str, *, excluding: Patient | None = None) -> Journey | None:
+        """Another patient's journey holding the bay that day: booked or in progress, its day not over."""
+        bay = bay.strip()
+        if not bay:
+            return None
+        held = self.filter(day=day, bay=bay, status__in=Journey.HOLDS_BAY).select_related("patient")
+        if excluding is not None:
+            held = held.exclude(patient=excluding)
+        return held.order_by("scheduled_time", "pk").first()
+
+    def refuse_held_bay(self, day: date, bay: str, *, patient: Patient, handover: bool) -> Journey | None:
+        """One bay, one patient: refuse a bay another patient still holds that day, unless the nurse marks
+        the booking as a planned hand-over of the bay. Returns the holder handed over from, if any."""
+        holder = self.bay_holder(day, bay, excluding=patient)
+        if holder is None or handover:
+            return holder
+        raise JourneyError(
+            f"Bay {bay.strip()} is held by {holder.patient.initials} ({holder.where_now()}), whose day is not over. "
+            'Choose another bay, or tick "Planned hand-over of the bay" if they leave before this patient comes.',
+            field="bay",
+        )
+
     @alters_data
     def book(
         self,
@@ -126,11 +148,13 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         bay: str = "",
         driver_name: str = "",
         driver_phone: str = "",
+        bay_handover: bool = False,
         now: datetime | None = None,
     ) -> Journey:
         """Book a patient's procedure day: find (or register) the patient and the journey, in one
         transaction, so a refused booking leaves no new patient behind. The day starts when the patient
-        arrives (``arrive``). A refusal names the detail it is about (``JourneyError.field``)."""
+        arrives (``arrive``). A refusal names the detail it is about (``JourneyError.field``). A bay held
+        by another patient whose day is not over is refused unless ``bay_handover`` says it is planned."""
         now = now or timezone.now()
         try:
             levels = parse_levels(planned_levels)
@@ -148,6 +172,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             duplicate = JourneyError(f"{patient.full_name} already has a journey on {day:%d %b %Y}.", field="day")
             if self.filter(patient=patient, day=day).exclude(status__in=Journey.NOT_HELD).exists():
                 raise duplicate
+            handed_over_by = self.refuse_held_bay(day, bay, patient=patient, handover=bay_handover)
             try:
                 with transaction.atomic():
                     journey = self.create(
@@ -164,6 +189,8 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
                         created_at=now,
                     )
                     summary = f"Booked for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
+                    if handed_over_by is not None:
+                        summary += f"; bay {journey.bay} handed over from {handed_over_by.patient.initials}"
                     journey._log(JourneyEvent.Kind.BOOKED, by, now, summary)
             except IntegrityError:
                 # Another workstation booked the same patient and day between the check and the insert.
@@ -187,6 +214,8 @@ class Journey(ClinicalRecord):
 
     # Journeys that hold no place: the patient may be booked again that day.
     NOT_HELD = (Status.CANCELLED, Status.DID_NOT_ARRIVE)
+    # Journeys whose day is not over: they hold their bay.
+    HOLDS_BAY = (Status.SCHEDULED, Status.IN_PROGRESS)
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="journeys")
     pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="journeys")
@@ -251,6 +280,11 @@ class Journey(ClinicalRecord):
             return self.open_flags
         return list(self.red_flags.filter(resolved_at__isnull=True))
 
+    def where_now(self) -> str:
+        """The current stage's name, or the journey's status when no stage is open ("Booked")."""
+        visit = self.current_visit
+        return visit.stage_name if visit is not None else self.get_status_display()
+
     def ready_for_discharge(self, now: datetime) -> bool:
         """Everything that can be met before discharge is met: the stage before discharge may close (its
         minimum passed or overridden, every round recorded, its checklist done) and no red flag is open."""
@@ -265,7 +299,7 @@ class Journey(ClinicalRecord):
         if visit is not None:
             overdue = [slot for slot in visit.round_slots(now) if slot.state == "overdue"]
             if overdue:
-                alerts.append(Alert("round-overdue", f"Observation round {overdue[0].number} overdue"))
+                alerts.append(Alert("round-overdue", overdue_text([slot.number for slot in overdue])))
             timer = visit.timer(now)
             if timer.state == "over":
                 alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
@@ -804,8 +838,17 @@ class Journey(ClinicalRecord):
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # red-flag, round-overdue, over-target, ready, no-driver
+    kind: str  # red-flag, round-overdue, bay-clash, over-target, ready, no-driver
     text: str
+
+
+def overdue_text(numbers: list[int]) -> str:
+    """How many rounds are overdue, by number while the list stays short."""
+    if len(numbers) == 1:
+        return f"Observation round {numbers[0]} overdue"
+    if len(numbers) <= 3:
+        return f"Observation rounds {', '.join(str(n) for n in numbers)} overdue"
+    return f"{len(numbers)} observation rounds overdue, from round {numbers[0]}"
 
 
 @dataclass(frozen=True)

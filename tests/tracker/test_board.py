@@ -63,7 +63,7 @@ def test_the_board_shows_initials_and_last_mrn_digits_with_badges(client, pathwa
 def test_the_board_filters_by_stage_bay_and_attention(client, pathway, nurse, coordinator, morning):
     calm = make_journey(pathway, nurse)
     walk_to(calm, "prep", nurse, now=morning)
-    late = make_journey(pathway, nurse)
+    late = make_journey(pathway, nurse, bay="4")
     walk_to(late, "consent", nurse, now=morning - timedelta(minutes=40))
     client.force_login(coordinator)
 
@@ -72,7 +72,8 @@ def test_the_board_filters_by_stage_bay_and_attention(client, pathway, nurse, co
 
     assert shown(stage="prep") == [calm.get_absolute_url()]
     assert shown(attention="1") == [late.get_absolute_url()]
-    assert shown(bay="3") == [late.get_absolute_url(), calm.get_absolute_url()]
+    assert shown(bay="3") == [calm.get_absolute_url()]
+    assert shown(bay="4") == [late.get_absolute_url()]
     assert shown(bay="99") == []
 
 

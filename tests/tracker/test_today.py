@@ -127,6 +127,6 @@ def test_the_list_flags_what_needs_attention(client, pathway, nurse, morning):
     html = client.get(URL).content.decode()
 
     assert "Red flag: Chest pain" in html
-    assert "Observation round 1 overdue" in html
+    assert "Observation rounds 1, 2 overdue" in html
     assert "No driver confirmed" in html
     assert 'class="table-danger"' in html

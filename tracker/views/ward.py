@@ -2,10 +2,11 @@
 
 from datetime import date
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from journey.errors import JourneyError
 from journey.models import Journey
@@ -13,13 +14,18 @@ from tracker.access import requires
 from tracker.forms import CheckInForm
 
 
+def _day_asked(text: str) -> date | None:
+    """The day typed in the unit's formats (2026-11-21 or 21/11/2026); None when empty or impossible."""
+    try:
+        return forms.DateField(required=False).clean(text[:20])
+    except ValidationError:
+        return None
+
+
 @requires("journey.view_journey")
 def today(request: HttpRequest) -> HttpResponse:
     """Every journey of a day (today unless ?day= says otherwise), with stage, timer and what needs attention."""
-    try:
-        day: date = parse_date(request.GET.get("day") or "") or timezone.localdate()
-    except ValueError:  # well-formed but impossible, such as 2026-13-45
-        day = timezone.localdate()
+    day = _day_asked(request.GET.get("day", "")) or timezone.localdate()
     query = request.GET.get("q", "").strip()[:100]
     journeys = Journey.objects.on_day(day).matching(query).for_list()
     context = {"day": day, "is_today": day == timezone.localdate(), "query": query, "journeys": journeys}
@@ -43,6 +49,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
                 planned_levels=data["planned_levels"],
                 driver_name=data["driver_name"],
                 driver_phone=data["driver_phone"],
+                bay_handover=data["bay_handover"],
                 by=request.user,
             )
         except JourneyError as refusal:
