@@ -68,7 +68,8 @@ def test_the_wall_shows_30_patients_a_page_at_a_time_with_no_row_below_the_fold(
         rows = page.locator("tr.board-row:not(.off-page)")
         assert rows.count() > 0
         for box in (rows.nth(i).bounding_box() for i in range(rows.count())):
-            assert box["y"] >= 0 and box["y"] + box["height"] <= WALL["height"], f"page {number}: a row is off screen"
+            assert box["y"] >= 0, f"page {number}: a row is above the screen"
+            assert box["y"] + box["height"] <= WALL["height"], f"page {number}: a row is below the fold"
         assert page.evaluate("document.documentElement.scrollHeight") <= WALL["height"]
         seen += [rows.nth(i).locator("a").get_attribute("href") for i in range(rows.count())]
         page.clock.run_for(TURN_MS)
