@@ -68,9 +68,9 @@ class CheckInForm(forms.Form):
     scheduled_time = forms.TimeField(label="Booked time", widget=time_input())
     bay = forms.CharField(label="Bay", max_length=20, required=False)
     bay_handover = forms.BooleanField(
-        label="Planned hand-over of the bay",
+        label="Planned hand-over",
         required=False,
-        help_text="Tick when the bay's current patient leaves before this one comes.",
+        help_text="Tick when the bay is held by a patient who leaves before this one comes.",
     )
     planned_levels = forms.CharField(label="Planned vertebral levels", max_length=100, help_text=LEVELS_HELP)
     driver_name = forms.CharField(label="Driver's name", max_length=100, required=False)

@@ -131,7 +131,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             return holder
         raise JourneyError(
             f"Bay {bay.strip()} is held by {holder.patient.initials} ({holder.where_now()}), whose day is not over. "
-            'Choose another bay, or tick "Planned hand-over of the bay" if they leave before this patient comes.',
+            'Choose another bay, or tick "Planned hand-over" if they leave before this patient comes.',
             field="bay",
         )
 

@@ -22,7 +22,7 @@ def test_a_bay_held_by_a_patient_in_progress_is_refused_with_their_initials_and_
 
     assert refused.value.field == "bay"
     assert "Bay 12 is held by AT (Prep)" in refused.value.message
-    assert "Planned hand-over of the bay" in refused.value.message
+    assert 'tick "Planned hand-over"' in refused.value.message
     assert Journey.objects.count() == 1
 
 
