@@ -9,10 +9,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from journey.models import (
     Answer,
+    InterfaceToken,
     ItemDefinition,
     Journey,
     JourneyEvent,
@@ -135,3 +137,61 @@ class PatientAdmin(ReadOnlyAdmin):
 class AnswerAdmin(ReadOnlyAdmin):
     list_display = ["answered_at", "item_label", "value", "flag", "answered_by", "is_current"]
     list_select_related = ["answered_by"]
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("live", "Live"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in ("live", "revoked"):
+            return queryset.filter(revoked_at__isnull=self.value() == "live")
+        return queryset
+
+
+@admin.register(InterfaceToken)
+class InterfaceTokenAdmin(admin.ModelAdmin):
+    """Tokens for the hospital's systems (the read-only FHIR interface). Creating one shows its secret
+    once, on the page that follows, and keeps only a hash; a token is revoked, never edited or deleted."""
+
+    list_display = ["name", "key_prefix", "state", "created_at", "revoked_at"]
+    list_filter = [TokenStateFilter]
+    readonly_fields = ["key_prefix", "created_at", "created_by", "revoked_at", "revoked_by"]
+    actions = ["revoke"]
+
+    @admin.display(description="state")
+    def state(self, token: InterfaceToken) -> str:
+        return "Live" if token.is_live else "Revoked"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*self.readonly_fields, "name"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: InterfaceToken, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]  # the admin is signed in
+            # Kept on the request for the page that follows, and nowhere else.
+            request.new_interface_token = obj.new_key()  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request: HttpRequest, obj: InterfaceToken, post_url_continue: Any = None) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "token": obj,
+            "plain": request.new_interface_token,  # type: ignore[attr-defined]
+            "title": f"Token for {obj.name}",
+        }
+        return TemplateResponse(request, "admin/journey/interfacetoken/created.html", context)
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = [token for token in queryset if token.revoke(by=request.user)]
+        for token in revoked:
+            self.log_change(request, token, "Revoked")
+        self.message_user(request, f"Revoked {len(revoked)} token(s). They open nothing from now on.")

@@ -24,7 +24,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     NURSE: _CARE,
     COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board"],
     CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag"],
-    UNIT_ADMIN: [*_PATHWAY_EDITING, "view_journey", "view_patient", "view_board"],
+    # Interface tokens: created and revoked (never deleted) for the hospital's integration engine.
+    UNIT_ADMIN: [
+        *_PATHWAY_EDITING,
+        "view_journey",
+        "view_patient",
+        "view_board",
+        "add_interfacetoken",
+        "change_interfacetoken",
+        "view_interfacetoken",
+    ],
     # A waiting-room screen: the anonymised board and nothing else.
     DISPLAY: ["view_public_board"],
 }

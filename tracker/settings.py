@@ -12,6 +12,8 @@ DJANGO_TRUST_X_FORWARDED_PROTO  1 when a TLS-terminating proxy in front sets X-F
 TRACKER_PROXY_COUNT   how many trusted proxies append to X-Forwarded-For (default 0: REMOTE_ADDR is the client).
 TRACKER_IDLE_MINUTES  sign-out after this long without activity (default 15).
 TRACKER_SESSION_HOURS sign-out this long after signing in, whatever the activity (default 12).
+TRACKER_FHIR_MRN_SYSTEM  the hospital's MRN namespace in exported FHIR (Patient.identifier.system).
+TRACKER_FHIR_CODE_BASE   base URL of the unit's own FHIR code systems (stages, levels, red flags).
 """
 
 import os
@@ -160,6 +162,10 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # Printed on the discharge sheet the patient takes home.
 TRACKER_UNIT_NAME = os.environ.get("TRACKER_UNIT_NAME", "Spine day unit")
 TRACKER_UNIT_PHONE = os.environ.get("TRACKER_UNIT_PHONE", "0161 496 0000")
+
+# The FHIR export (journey/fhir.py): the hospital's MRN namespace, and the base of the unit's own code systems.
+TRACKER_FHIR_MRN_SYSTEM = os.environ.get("TRACKER_FHIR_MRN_SYSTEM", "https://hospital.example/fhir/sid/mrn")
+TRACKER_FHIR_CODE_BASE = os.environ.get("TRACKER_FHIR_CODE_BASE", "https://spine-day-unit.example/fhir").rstrip("/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

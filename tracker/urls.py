@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import auth, board, errors, journeys, ward
+from tracker.views import auth, board, errors, fhir, journeys, ward
 
 urlpatterns = [
     path("", ward.today, name="today"),
@@ -37,6 +37,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("health/", errors.health, name="health"),
+    # Read-only FHIR for the hospital's integration engine: interface tokens only, never a session.
+    path("fhir/Encounter", fhir.encounter_search, name="fhir-encounter-search"),
+    path("fhir/Encounter/<str:pk>/$everything", fhir.encounter_everything, name="fhir-encounter-everything"),
 ]
 
 if settings.TRACKER_BENCHMARK:

@@ -1,5 +1,6 @@
 from journey.models.audit import AuditEntry
 from journey.models.events import JourneyEvent
+from journey.models.interfaces import InterfaceToken
 from journey.models.journeys import Alert, Journey, RailStop
 from journey.models.observations import ObservationRound, RoundSlot
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
@@ -12,6 +13,7 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Condition",
+    "InterfaceToken",
     "ItemDefinition",
     "Journey",
     "JourneyEvent",

@@ -61,8 +61,11 @@ class AuditManager(models.Manager["AuditEntry"]):
         patient_id: int | None = None,
         data: dict | None = None,
         at: datetime | None = None,
+        username: str = "",
     ) -> AuditEntry:
-        """Append one row to the chain. Inside a verb's transaction, the row commits (or not) with it."""
+        """Append one row to the chain. Inside a verb's transaction, the row commits (or not) with it.
+
+        ``username`` names who acted when no person did: the interface token a system read through."""
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Held to the end of the transaction: appends queue here instead of forking the chain.
@@ -76,7 +79,7 @@ class AuditManager(models.Manager["AuditEntry"]):
                 seq=seq,
                 at=at or timezone.now(),
                 user=user if authenticated else None,
-                username=user.get_username() if authenticated else "",
+                username=user.get_username() if authenticated else username,
                 address=_address.get(),
                 action=action,
                 journey_id=journey_id,

@@ -29,6 +29,7 @@ EVERY_ROLE = frozenset(ROLES)
 CARE = frozenset({NURSE, LEAD})
 CLINICAL = frozenset({NURSE, COORDINATOR, LEAD, ADMIN})  # every role that may see patient data
 OPEN = "open"  # no sign-in needed
+TOKEN = "token"  # an interface token only: anonymous and every session get a 401 (tests/tracker/test_fhir_api.py)
 
 # URL name -> (method, roles allowed). Every other signed-in role gets 403.
 ACCESS = {
@@ -54,6 +55,8 @@ ACCESS = {
     "login": ("GET", OPEN),
     "logout": ("POST", EVERY_ROLE),
     "health": ("GET", OPEN),
+    "fhir-encounter-search": ("GET", TOKEN),
+    "fhir-encounter-everything": ("GET", TOKEN),
 }
 WRITES = sorted(name for name, (method, _) in ACCESS.items() if method == "POST")
 
@@ -125,6 +128,8 @@ def test_anonymous_is_sent_to_sign_in_except_for_sign_in_and_the_health_check(wa
 
     if allowed == OPEN:
         assert response.status_code == 200
+    elif allowed == TOKEN:
+        assert response.status_code == 401
     else:
         assert response.status_code == 302
         assert response.url.startswith(reverse("login") + "?next=")
@@ -132,7 +137,7 @@ def test_anonymous_is_sent_to_sign_in_except_for_sign_in_and_the_health_check(wa
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
-@pytest.mark.parametrize("name", sorted(n for n, (_, allowed) in ACCESS.items() if allowed != OPEN))
+@pytest.mark.parametrize("name", sorted(n for n, (_, allowed) in ACCESS.items() if allowed not in (OPEN, TOKEN)))
 def test_each_role_is_allowed_or_refused_as_the_table_says(ward, name, role):
     method, allowed = ACCESS[name]
     before = footprint(ward["journey"])
@@ -145,6 +150,16 @@ def test_each_role_is_allowed_or_refused_as_the_table_says(ward, name, role):
         assert response.status_code == 403, f"{role} reached {name}: {response.status_code}"
         _assert_no_patient_data(response, ward)
         assert footprint(ward["journey"]) == before
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("name", sorted(n for n, (_, allowed) in ACCESS.items() if allowed == TOKEN))
+def test_no_roles_session_opens_a_token_only_url(ward, name, role):
+    response = _client(ward, role).get(_url(name, ward))
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/fhir+json"
+    _assert_no_patient_data(response, ward)
 
 
 @pytest.mark.parametrize("name", WRITES)
