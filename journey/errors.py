@@ -30,6 +30,10 @@ class StaleJourney(JourneyError):
     """The page acted on an older version of the journey than the one now stored."""
 
 
+class AnswerConflict(StaleJourney):
+    """An item (or the driver) changed on the page was changed by someone else since the page was loaded."""
+
+
 class OutOfOrder(JourneyError):
     """The action names a stage that is not the current one (done already, or not reached)."""
 

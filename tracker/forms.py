@@ -47,6 +47,12 @@ class VersionField(forms.IntegerField):
         self.error_messages["required"] = self.error_messages["invalid"] = "This page is out of date: reload it."
 
 
+def save_button(form: forms.BaseForm, label: str, css_class: str = "btn-primary") -> Submit:
+    """The form's submit button, with an id of the form's own (several forms share one page)."""
+    css_id = form.auto_id % "save" if isinstance(form.auto_id, str) and "%s" in form.auto_id else None
+    return Submit("save", label, css_class=css_class, css_id=css_id)
+
+
 def crispy_helper(*layout: Any) -> FormHelper:
     """Crispy renders the fields; the template writes the <form> tag (action, htmx attributes, CSRF)."""
     helper = FormHelper()
@@ -135,11 +141,22 @@ def level_field_name(item: ItemDefinition, level: str) -> str:
     return f"item_{item.pk}_{level}"
 
 
+def seen_field_name(item: ItemDefinition) -> str:
+    return f"seen_{item.pk}"
+
+
 class ChecklistForm(forms.Form):
     """The current stage's checklist: one field per item (one per planned level for a per-level number),
-    filled with the standing answers. The domain judges the values; this only collects them."""
+    filled with the standing answers. The domain judges the values; this only collects them.
 
-    version = VersionField()
+    Instead of the journey's version, the form carries the stage it was showing and, per item, the answer
+    it was showing (``seen_<item>``, empty when unanswered): two nurses saving different items both land,
+    and only a change to the same item since the page was loaded is refused (``Journey.record_answers``).
+    The stage's driver item carries the driver's name and phone in place (saved with ``update_driver``).
+    """
+
+    stage = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    driver_shown = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
     def __init__(
         self,
@@ -155,9 +172,16 @@ class ChecklistForm(forms.Form):
         self.items = list(visit.stage.items.all())
         self.levels = visit.journey.planned_levels
         initial = dict(initial or {})
+        initial["stage"] = visit.stage_id
+        journey = visit.journey
+        self.driver_item = next((i for i in self.items if i.rule == ItemDefinition.Rule.DRIVER_DETAILS), None)
+        if self.driver_item is not None:
+            initial.update(driver_name=journey.driver_name, driver_phone=journey.driver_phone)
+            initial["driver_shown"] = driver_shown(journey.driver_name, journey.driver_phone)
         for item in self.items:
             answer = answers.get(item.pk)
             value = answer.value if answer else None
+            initial[seen_field_name(item)] = answer.pk if answer else ""
             if item.kind == Kind.LEVEL_NUMBERS:
                 for level in self.levels:
                     initial[level_field_name(item, level)] = (value or {}).get(level)
@@ -174,6 +198,43 @@ class ChecklistForm(forms.Form):
                     )
             else:
                 self.fields[item_field_name(item)] = _item_field(item)
+            self.fields[seen_field_name(item)] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+        if self.driver_item is not None:
+            self.fields["driver_name"] = forms.CharField(
+                label="Driver's name",
+                max_length=100,
+                required=False,
+                widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+            )
+            self.fields["driver_phone"] = forms.CharField(
+                label="Driver's phone",
+                max_length=30,
+                required=False,
+                widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel", "autocomplete": "off"}),
+            )
+
+    def clean_driver_phone(self) -> str:
+        return clean_phone(self.cleaned_data.get("driver_phone", ""))
+
+    def seen(self) -> dict[int, int | None]:
+        """For each item whose marker was posted, the answer the page was showing (None: unanswered)."""
+        return {
+            item.pk: self.cleaned_data.get(seen_field_name(item))
+            for item in self.items
+            if seen_field_name(item) in self.data
+        }
+
+    def driver_change(self) -> tuple[str, str, tuple[str, str] | None] | None:
+        """The driver's name and phone as typed, and as the page showed them (None if it did not say);
+        None when the nurse left them as shown."""
+        if self.driver_item is None or "driver_name" not in self.data:
+            return None
+        data = self.cleaned_data
+        name, phone, shown = data.get("driver_name", ""), data.get("driver_phone", ""), data.get("driver_shown", "")
+        if driver_shown(name, phone) == shown:
+            return None
+        was_name, newline, was_phone = shown.partition("\n")
+        return name, phone, (was_name, was_phone) if newline else None
 
     def values(self) -> dict[ItemDefinition, Any]:
         """What was posted for each item, in the shape ItemDefinition.clean_value reads."""
@@ -196,16 +257,32 @@ class ChecklistForm(forms.Form):
                 )
                 self.add_error(name, errors[item.pk])
 
-    def rows(self) -> list[tuple[ItemDefinition, list[forms.BoundField], Answer | None]]:
-        """Each item with its field(s) and standing answer (who answered, when, any flag), for the template."""
+    def rows(self) -> list[tuple[ItemDefinition, list[forms.BoundField], Answer | None, forms.BoundField]]:
+        """Each item with its field(s), standing answer (who answered, when, any flag) and the hidden
+        marker of the answer the page shows, for the template."""
         rows = []
         for item in self.items:
             if item.kind == Kind.LEVEL_NUMBERS:
                 fields = [self[level_field_name(item, lvl)] for lvl in self.levels]
             else:
                 fields = [self[item_field_name(item)]]
-            rows.append((item, fields, self.answers.get(item.pk)))
+            rows.append((item, fields, self.answers.get(item.pk), self[seen_field_name(item)]))
         return rows
+
+    def field_id(self, item_id: int) -> str:
+        """The id of the first input of an item, for a link that jumps to it."""
+        item = next((i for i in self.items if i.pk == item_id), None)
+        if item is None:
+            return ""
+        name = level_field_name(item, self.levels[0]) if item.kind == Kind.LEVEL_NUMBERS else item_field_name(item)
+        if item.kind in (Kind.YES_NO, Kind.CHOICE, Kind.SCORE):
+            return f"{self[name].auto_id}_0"
+        return self[name].auto_id
+
+
+def driver_shown(name: str, phone: str) -> str:
+    """The driver as a page showed them, in one hidden value (a change since is told from it)."""
+    return f"{name}\n{phone}"
 
 
 def _number_input(item: ItemDefinition) -> forms.TextInput:
@@ -266,7 +343,7 @@ class RoundForm(forms.ModelForm):
             "version",
             Row(Column("systolic"), Column("diastolic"), Column("heart_rate"), Column("resp_rate"), Column("spo2")),
             Row(Column("pain", css_class="col-md-2"), Column("legs"), Column("dressing")),
-            Submit("save", "Record this round"),
+            save_button(self, "Record this round"),
         )
 
 
@@ -278,9 +355,7 @@ class RedFlagForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].error_messages["required"] = "Choose which red flag you saw."
-        self.helper = crispy_helper(
-            "version", "kind", "detail", Submit("save", "Raise red flag", css_class="btn-danger")
-        )
+        self.helper = crispy_helper("version", "kind", "detail", save_button(self, "Raise red flag", "btn-danger"))
 
 
 class EscalationForm(forms.Form):
@@ -295,7 +370,7 @@ class EscalationForm(forms.Form):
         self.helper = crispy_helper(
             "version",
             Row(Column("told_who", css_class="col-md-7"), Column("told_at")),
-            Submit("save", "Record escalation", css_class="btn-danger"),
+            save_button(self, "Record escalation", "btn-danger"),
         )
 
     def told_at_moment(self, now: datetime) -> datetime:
@@ -315,7 +390,7 @@ class NoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["note"].label = label
         self.fields["note"].error_messages["required"] = "Write the reason."
-        self.helper = crispy_helper("version", "note", Submit("save", button, css_class=css))
+        self.helper = crispy_helper("version", "note", save_button(self, button, css))
 
 
 class DriverForm(forms.Form):
@@ -328,7 +403,7 @@ class DriverForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = crispy_helper(
-            "version", Row(Column("name"), Column("phone")), Submit("save", "Save driver", css_class="btn-secondary")
+            "version", Row(Column("name"), Column("phone")), save_button(self, "Save driver", "btn-secondary")
         )
 
     def clean_phone(self) -> str:

@@ -71,6 +71,21 @@ def _exempt_from_idle(user: Any) -> bool:
     return not user.has_perm("journey.view_journey") and user.has_perm("journey.view_public_board")
 
 
+IDLE_HEADER = "X-Idle-Seconds-Left"
+
+
+def idle_seconds_left(request: HttpRequest) -> int | None:
+    """Seconds until this session is signed out for inactivity; None for no one (anonymous, or the
+    display account, which idle sign-out does not apply to)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or _exempt_from_idle(user):
+        return None
+    active = request.session.get(ACTIVE_AT)
+    if active is None:
+        return None
+    return max(int(active + settings.TRACKER_IDLE_TIMEOUT.total_seconds() - time.time()), 0)
+
+
 class WardSessionMiddleware:
     """Sign out after TRACKER_IDLE_TIMEOUT without activity and TRACKER_SESSION_LIMIT after signing in.
 
@@ -81,7 +96,12 @@ class WardSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        left = idle_seconds_left(request)
+        if left is not None:
+            # The page's idle warning (static/tracker/idle.js) counts down from the server's own clock.
+            response[IDLE_HEADER] = str(left)
+        return response
 
     def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any) -> None:
         user = request.user

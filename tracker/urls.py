@@ -28,6 +28,7 @@ urlpatterns = [
     path("journeys/<int:pk>/driver/", journeys.update_driver, name="journey-driver"),
     path("journeys/<int:pk>/cancel/", journeys.cancel, name="journey-cancel"),
     path("journeys/<int:pk>/discharge-sheet/", journeys.discharge_sheet, name="journey-discharge-sheet"),
+    path("journeys/<int:pk>/family-card/", journeys.family_card, name="journey-family-card"),
     path("board/", board.board, name="board"),
     path("board/wall/", board.board_wall, name="board-wall"),
     path("board/rows/", board.board_poll, name="board-poll"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("board/public/rows/", board.public_poll, name="board-public-poll"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/stay/", auth.stay_signed_in, name="stay-signed-in"),
     path("admin/", admin.site.urls),
     path("health/", errors.health, name="health"),
     # Read-only FHIR for the hospital's integration engine: interface tokens only, never a session.

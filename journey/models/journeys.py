@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from journey.errors import (
+    AnswerConflict,
     InvalidAnswer,
     JourneyClosed,
     JourneyError,
@@ -389,16 +390,25 @@ class Journey(ClinicalRecord):
         by: Any,
         now: datetime | None = None,
         expected_version: int | None = None,
+        stage: StageDefinition | None = None,
+        seen: dict[int, int | None] | None = None,
     ) -> list[Answer]:
         """Answer items of the current stage together: all are written, or none when any does not fit.
 
         A changed answer keeps the old one as history; an unchanged one writes nothing (a repeated post).
         A flagged answer on an item that carries a red flag raises it at once.
+
+        Conflicts are judged per item when ``seen`` says which answer the page showed for each item (None:
+        unanswered) instead of ``expected_version``: an item left as the page showed it is not touched,
+        and an item changed on the page is refused if someone changed that same item since (who and when
+        are named). ``stage`` is the stage the page showed: if the journey has moved on, the page is stale.
         """
         now = now or timezone.now()
         written: list[Answer] = []
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
+            if stage is not None and stage.pk != visit.stage_id:
+                raise StaleJourney(journey._not_current_message(stage))
             for item in values:
                 if item.stage_id != visit.stage_id:
                     raise OutOfOrder(
@@ -414,14 +424,34 @@ class Journey(ClinicalRecord):
             if errors:
                 raise InvalidAnswer(" ".join(errors.values()), errors)
             standing = visit.current_answers()
+            shown = journey._answers_shown(visit, seen or {})
+            changes, conflicts = [], []
             for item, value in clean.items():
                 previous = standing.get(item.pk)
                 if (previous.value if previous else None) == value:
                     continue
+                if seen is not None and item.pk in seen:
+                    was = shown.get(item.pk)
+                    if (was.value if was else None) == value:
+                        continue  # left as the page showed it: a newer answer by someone else stands
+                    if (previous.pk if previous else None) != seen[item.pk]:
+                        conflicts.append(_conflict_message(item, previous))
+                        continue
+                changes.append((item, value, previous))
+            if conflicts:
+                raise AnswerConflict(" ".join(conflicts))
+            for item, value, previous in changes:
                 written.append(journey._write_answer(visit, item, value, previous, by, now))
             if not written:
                 raise _Unchanged
         return written
+
+    def _answers_shown(self, visit: StageVisit, seen: dict[int, int | None]) -> dict[int, Answer]:
+        """The answers a page showed (current or since replaced), keyed by item id."""
+        ids = [pk for pk in seen.values() if pk]
+        if not ids:
+            return {}
+        return {a.item_id: a for a in Answer.objects.filter(visit=visit, pk__in=ids)}
 
     def _write_answer(
         self, visit: StageVisit, item: ItemDefinition, value: Any, previous: Answer | None, by: Any, now: datetime
@@ -510,22 +540,40 @@ class Journey(ClinicalRecord):
 
     @alters_data
     def update_driver(
-        self, *, name: str, phone: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+        self,
+        *,
+        name: str,
+        phone: str,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+        shown: tuple[str, str] | None = None,
     ) -> None:
-        """Record the responsible adult who will drive the patient home."""
+        """Record the responsible adult who will drive the patient home.
+
+        ``shown`` is the driver as the page showed them (instead of ``expected_version``, from a checklist
+        that carries the driver in place): refused if someone changed the driver since."""
         now = now or timezone.now()
         name = tidy(name)
         try:
             phone = clean_phone(phone)
         except ValidationError as exc:
-            raise JourneyError(" ".join(exc.messages)) from exc
+            raise JourneyError(" ".join(exc.messages), field="driver_phone") from exc
         with self._changing(expected_version) as journey:
+            if shown is not None and (journey.driver_name, journey.driver_phone) not in (shown, (name, phone)):
+                last = journey.events.filter(kind=JourneyEvent.Kind.DRIVER_UPDATED).select_related("by").last()
+                who, when = (person(last.by), clock(last.at)) if last else ("someone", "earlier")
+                raise AnswerConflict(
+                    f"The driver was changed by {who} at {when} since this page was loaded: it is now "
+                    f"{journey.driver_name or 'no name'}, {journey.driver_phone or 'no phone'}. "
+                    "Check it and save again."
+                )
             if (journey.driver_name, journey.driver_phone) == (name, phone):
                 raise _Unchanged
             journey.driver_name, journey.driver_phone = name, phone
             journey._save_change("driver_name", "driver_phone")
-            shown = f"{name}, {phone}" if name or phone else "removed"
-            journey._log(JourneyEvent.Kind.DRIVER_UPDATED, by, now, f"Driver: {shown}")
+            written = f"{name}, {phone}" if name or phone else "removed"
+            journey._log(JourneyEvent.Kind.DRIVER_UPDATED, by, now, f"Driver: {written}")
 
     @alters_data
     def record_round(
@@ -833,7 +881,16 @@ class Journey(ClinicalRecord):
     def _stale_message(self) -> str:
         last = self.events.select_related("by").order_by("-at", "-pk").first()
         who, when = (person(last.by), clock(last.at)) if last else ("someone", "just now")
-        return f"Changed by {who} at {when} - reload to see the latest before you go on."
+        return f"Changed by {who} at {when} since this page was loaded."
+
+
+def _conflict_message(item: ItemDefinition, standing: Answer | None) -> str:
+    if standing is None:
+        return f"“{item.label}” was cleared since this page was loaded: check it and save again."
+    return (
+        f"“{item.label}” was changed by {person(standing.answered_by)} at {clock(standing.answered_at)} since this "
+        f"page was loaded (now: {item.display(standing.value)}). Check it and save again."
+    )
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def test_after_a_leads_override_the_timer_stays_ready_and_reads_the_same_on_ever
     page = new_page()
     sign_in(page, "lead")
     page.goto(f"{live_server.url}{journey.get_absolute_url()}")
-    label = page.locator(".stage-card [data-state-label]")
+    label = page.locator(".journey-summary [data-state-label]")
     expect(label).to_have_text("On track")
     page.get_by_text("Override the minimum (clinical lead)").click()
     page.get_by_label("Clinical reason for overriding the minimum").fill("Transferred flat on a trolley to the ward")

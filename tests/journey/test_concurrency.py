@@ -141,3 +141,30 @@ def test_a_retried_checklist_save_writes_the_answer_once():
     assert "302" in outcomes
     assert set(outcomes) <= {"302", "409"}
     assert Answer.objects.filter(visit__journey=journey, item=item).count() == 1
+
+
+def test_two_nurses_posting_different_items_of_one_checklist_at_once_both_land():
+    first, second = make_user(), make_user()
+    journey = make_journey(make_pathway(), first)
+    journey.arrive(by=first)
+    visit = journey.current_visit
+    items = {i.code: i.pk for i in visit.stage.items.all()}
+    page = {"stage": visit.stage_id, **{f"seen_{pk}": "" for pk in items.values()}}  # both pages: nothing answered
+    posts = [
+        (first, {**page, f"item_{items['identity']}": "on"}),
+        (second, {**page, f"item_{items['driver_confirmed']}": "on"}),
+    ]
+    clients = []
+    for nurse, _ in posts:
+        client = Client()
+        client.force_login(nurse)
+        clients.append(client)
+    url = reverse("journey-checklist", args=[journey.pk])
+
+    outcomes = _together(
+        [lambda c=c, p=p: str(c.post(url, p).status_code) for c, (_, p) in zip(clients, posts, strict=True)]
+    )
+
+    assert outcomes == ["302", "302"]
+    standing = Answer.objects.filter(visit=visit, is_current=True)
+    assert {(a.item_id, a.value) for a in standing} == {(items["identity"], True), (items["driver_confirmed"], True)}

@@ -89,7 +89,7 @@ def test_an_action_on_a_stale_page_is_refused_with_who_changed_it_and_when(journ
     answer(journey, "identity", True, by=other_nurse, now=morning + timedelta(minutes=4))
     before = footprint(journey)
 
-    with pytest.raises(StaleJourney, match="Changed by Olu Other at 08:04 - reload"):
+    with pytest.raises(StaleJourney, match="Changed by Olu Other at 08:04 since this page was loaded"):
         answer(journey, "driver_confirmed", True, by=nurse, expected_version=seen_version)
     assert footprint(journey) == before
 

@@ -43,3 +43,33 @@ def test_the_admin_is_for_the_units_admin_not_for_nurses(client, nurse):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_signing_in_from_a_post_only_address_lands_on_its_journey_page_not_a_405(client, nurse, journey):
+    response = client.post(
+        reverse("login") + f"?next=/journeys/{journey.pk}/checklist/",
+        {"username": nurse.username, "password": PASSWORD, "next": f"/journeys/{journey.pk}/checklist/"},
+    )
+
+    assert response.url == journey.get_absolute_url()
+
+
+def test_signing_in_lands_back_on_the_page_the_person_was_on(client, nurse, journey):
+    response = client.post(reverse("login"), {"username": nurse.username, "password": PASSWORD, "next": "/board/"})
+
+    assert response.url == "/board/"
+
+
+def test_the_display_account_signs_in_straight_to_the_public_board(client, display):
+    response = client.post(reverse("login"), {"username": display.username, "password": PASSWORD})
+
+    assert response.url == reverse("board-public")
+
+
+def test_stay_signed_in_counts_as_activity_and_answers_nothing(client, nurse):
+    client.force_login(nurse)
+
+    response = client.post(reverse("stay-signed-in"))
+
+    assert response.status_code == 204
+    assert client.get(reverse("stay-signed-in")).status_code == 405

@@ -20,6 +20,16 @@ def _with_open_flag(journey, nurse):
     return {"flag_pk": journey.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse).pk}
 
 
+def _driver_changed_by_someone_else(journey, nurse):
+    journey.update_driver(name="Someone Else", phone="07700 900333", by=nurse)
+
+
+def _identity_changed_by_someone_else(journey, nurse):
+    # The page showed Identity unanswered; since, someone ticked it and took the tick back.
+    answer(journey, "identity", True, by=nurse)
+    answer(journey, "identity", None, by=nurse)
+
+
 @dataclass
 class Action:
     name: str
@@ -27,6 +37,8 @@ class Action:
     data: dict
     allowed: str
     refused: str
+    # What someone else does after the page was loaded that makes this action's page stale.
+    stale: Any = _driver_changed_by_someone_else
 
     def url(self, journey, extra):
         return reverse(self.name, kwargs={"pk": journey.pk, **(extra or {})})
@@ -44,7 +56,14 @@ ROUND = {
 }
 ACTIONS = [
     Action("journey-start", lambda j, n: None, {}, roles.NURSE, roles.COORDINATOR),
-    Action("journey-checklist", _at("consent"), {"item_{identity}": "on"}, roles.NURSE, roles.COORDINATOR),
+    Action(
+        "journey-checklist",
+        _at("consent"),
+        {"item_{identity}": "on", "seen_{identity}": ""},
+        roles.NURSE,
+        roles.COORDINATOR,
+        _identity_changed_by_someone_else,
+    ),
     Action("journey-round", _at("recovery"), ROUND, roles.NURSE, roles.COORDINATOR),
     Action("journey-red-flag", _at("recovery"), {"kind": "breathless"}, roles.NURSE, roles.COORDINATOR),
     Action(
@@ -71,7 +90,9 @@ def action(request, journey, nurse):
     journey.refresh_from_db()
     data = {"version": journey.version, **spec.data}
     if "item_{identity}" in data:
-        data[f"item_{journey.current_visit.stage.items.get(code='identity').pk}"] = data.pop("item_{identity}")
+        identity = journey.current_visit.stage.items.get(code="identity").pk
+        data[f"item_{identity}"] = data.pop("item_{identity}")
+        data[f"seen_{identity}"] = data.pop("seen_{identity}")
     return spec, spec.url(journey, extra), data
 
 
@@ -120,14 +141,16 @@ def test_every_action_taken_by_its_role_changes_the_journey_and_returns_to_it(cl
 
 def test_every_action_from_a_stale_page_is_refused_and_says_who_changed_it(client, journey, nurse, action):
     spec, url, data = action
-    journey.update_driver(name="Someone Else", phone="07700 900333", by=nurse)
+    spec.stale(journey, nurse)
     client.force_login(make_user(spec.allowed))
     before = footprint(journey)
 
-    response = client.post(url, data)  # still carries the version the page showed
+    response = client.post(url, data)  # still carries the version (or the answers) the page showed
 
     assert response.status_code == 409
-    assert "Changed by Nora Nurse at 08:00 - reload" in response.content.decode()
+    html = response.content.decode()
+    assert "hanged by Nora Nurse at 08:00 since this page was loaded" in html
+    assert "what you typed is kept" in html
     assert footprint(journey) == before
 
 
@@ -199,7 +222,14 @@ def test_a_refused_completion_keeps_the_answers_just_saved_and_the_page_can_go_o
     assert "Driver confirmed: not yet answered." in refused.content.decode()
     journey.refresh_from_db()
     assert journey.current_visit.current_answers()[items["identity"]].value is True
-    assert refused.context["checklist"].form["version"].value() == journey.version  # the next press is not stale
+    # The page now shows the saved answer, so pressing again (with the missing tick) is not refused as stale.
+    form = refused.context["checklist"].form
+    again = {name: form[name].value() or "" for name in form.fields if name.startswith("seen_")}
+    again.update({"stage": form["stage"].value(), "complete": "", f"item_{items['identity']}": "on"})
+    again[f"item_{items['driver_confirmed']}"] = "on"
+    assert client.post(url, again).status_code == 302
+    journey.refresh_from_db()
+    assert journey.current_visit.stage.code == "prep"
 
 
 def test_a_double_click_on_complete_closes_the_stage_once(client, journey, nurse):
@@ -209,7 +239,7 @@ def test_a_double_click_on_complete_closes_the_stage_once(client, journey, nurse
     client.force_login(nurse)
     items = {i.code: i.pk for i in journey.current_visit.stage.items.all()}
     ticked = {f"item_{items['identity']}": "on", f"item_{items['driver_confirmed']}": "on"}
-    post = {"version": journey.version, "complete": "", **ticked}
+    post = {"stage": journey.current_visit.stage_id, "complete": "", **ticked}
     url = reverse("journey-checklist", args=[journey.pk])
 
     first, second = client.post(url, post), client.post(url, post)

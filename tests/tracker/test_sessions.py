@@ -152,3 +152,16 @@ def test_passwords_need_twelve_characters(db):
     with pytest.raises(ValidationError, match="at least 12 characters"):
         validate_password("Kx9#mQ2$vL")
     validate_password("Kx9#mQ2$vL7!")
+
+
+def test_every_page_tells_the_idle_warning_how_long_is_left_but_not_to_the_display(client, nurse, display, settings):
+    settings.TRACKER_IDLE_TIMEOUT = timedelta(minutes=15)
+    client.force_login(nurse)
+
+    response = client.get(reverse("today"))
+
+    assert 880 <= int(response["X-Idle-Seconds-Left"]) <= 900
+    assert 'data-idle-left="' in response.content.decode()
+    assert "Stay signed in" in response.content.decode()
+    client.force_login(display)
+    assert "X-Idle-Seconds-Left" not in client.get(reverse("board-public")).headers

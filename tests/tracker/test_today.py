@@ -24,14 +24,36 @@ def test_ward_staff_see_todays_list(client, db, role):
     assert client.get(URL).status_code == 200
 
 
-def test_the_display_account_may_not_open_the_list_and_sees_no_patient(client, pathway, nurse, display, morning):
+def test_the_display_account_opening_the_list_goes_to_the_public_board_and_sees_no_patient(
+    client, pathway, nurse, display, morning
+):
     make_journey(pathway, nurse, day=date(2026, 11, 21))
     client.force_login(display)
 
     response = client.get(URL)
 
-    assert response.status_code == 403
+    assert (response.status_code, response.url) == (302, reverse("board-public"))
     assert b"Ada" not in response.content
+
+
+def test_needs_attention_first_puts_an_open_red_flag_on_top_and_is_kept_as_the_persons_choice(
+    client, pathway, nurse, morning
+):
+    from journey.models import RedFlagKind
+
+    early = make_journey(pathway, nurse, now=morning)
+    flagged = make_journey(pathway, nurse, now=morning)  # booked at the same time, after: listed second
+    walk_to(flagged, "recovery", nurse, now=morning)
+    flagged.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse, now=morning)
+    client.force_login(nurse)
+
+    by_time = [j.pk for j in client.get(URL).context["journeys"]]
+    client.get(URL, {"order": "attention"})
+    kept = client.get(URL)  # no order asked: the person's choice stands
+
+    assert by_time == [early.pk, flagged.pk]
+    assert [j.pk for j in kept.context["journeys"]] == [flagged.pk, early.pk]
+    assert 'value="attention" checked' in kept.content.decode()
 
 
 def test_the_list_shows_each_patient_of_today_with_stage_and_time_in_stage(client, pathway, nurse, morning):

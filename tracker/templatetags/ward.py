@@ -5,6 +5,7 @@ from django import template
 from journey.levels import format_levels
 from journey.models import Alert, Answer, ItemDefinition, Journey, StageTimer
 from journey.wording import duration
+from tracker.middleware import idle_seconds_left
 
 register = template.Library()
 
@@ -49,3 +50,10 @@ def answer_shown(item: ItemDefinition, answer: Answer) -> str:
 @register.filter
 def get(mapping: dict, key: str) -> object:
     return mapping.get(key, 0)
+
+
+@register.simple_tag(takes_context=True)
+def idle_seconds(context: template.Context) -> int | None:
+    """Seconds until idle sign-out, for the warning's countdown (None: no idle sign-out for this person)."""
+    request = context.get("request")
+    return idle_seconds_left(request) if request is not None else None

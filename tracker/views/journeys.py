@@ -1,7 +1,12 @@
 """The journey page, the nurse's actions on it, and the discharge sheet.
 
 Each action: the role's permission, a valid form, then one domain verb. A refusal shows the page again
-with the reason beside the form that was used; htmx requests get the page's body back to swap in.
+with the reason beside the form that was used, and what was typed kept; a success says what was done beside
+that form (or, for a completed stage, at the new stage's heading). htmx requests get the page's body back
+to swap in; a plain POST is redirected to the page, which shows the confirmation once (kept in the session).
+
+Every form on the page has ids of its own (``form_ids``): labels name their own field, never another
+form's. Field names are not prefixed, so each action's POST reads as before.
 """
 
 from collections.abc import Callable
@@ -10,13 +15,15 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
-from journey.models import AuditEntry, Journey, ObservationRound
+from journey.models import AuditEntry, Condition, Journey, JourneyEvent, ObservationRound
+from journey.wording import clock, person
 from tracker.access import WardRequest, journey_for
 from tracker.forms import (
     ChecklistForm,
@@ -29,12 +36,21 @@ from tracker.forms import (
 )
 
 CARE = "journey.record_care"
+# The confirmation of an action posted without htmx, shown once by the page it redirects to.
+JUST_DONE = "journey_just_done"
+
+
+def form_ids(name: str, target: int | None = None) -> str:
+    """The ids of one form's fields (Django's ``auto_id``): unique on the page, so every label names its
+    own field. The red-flag and round forms repeat per flag or round, hence the target."""
+    return f"{name}-{target}-%s" if target is not None else f"{name}-%s"
 
 
 def journey_page(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.view_journey")
     _audit_view(request, journey, "Opened the journey page")
-    return render_journey(request, journey)
+    done = _pop_done(request.session, journey)
+    return render_journey(request, journey, done)
 
 
 def _audit_view(request: WardRequest, journey: Journey, what: str) -> None:
@@ -52,14 +68,26 @@ class Posted:
     target: int | None = None
     form: forms.BaseForm | None = None
     refusal: str = ""
+    # Or the action just taken, in the ward's words ("Driver: ... · 09:12 by Sam Nurse").
+    done: str = ""
 
 
 @dataclass(frozen=True)
 class PageForm:
-    """One action form on the page, with the refusal to show beside it (if it was the one just refused)."""
+    """One action form on the page, with the refusal or confirmation to show beside it (if it was the
+    one just posted)."""
 
     form: forms.BaseForm
     refusal: str = ""
+    done: str = ""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One thing the open stage still needs, and where on the page to go to give it."""
+
+    text: str
+    href: str
 
 
 class PageForms:
@@ -76,8 +104,10 @@ class PageForms:
         posted = self.posted
         fresh = {**self.version, **(initial or {})}
         if posted is not None and (posted.name, posted.target) == (name, target):
-            return PageForm(posted.form or make(initial=fresh), posted.refusal)
-        return PageForm(make(initial=fresh))
+            return PageForm(
+                posted.form or make(initial=fresh, auto_id=form_ids(name, target)), posted.refusal, posted.done
+            )
+        return PageForm(make(initial=fresh, auto_id=form_ids(name, target)))
 
 
 @dataclass(frozen=True)
@@ -111,6 +141,7 @@ def render_journey(
         RoundErrorForm(r, page.get("round_error", _round_error_form, r.pk))
         for r in (visit.standing_rounds() if visit else [])
     ]
+    overdue = [slot for slot in (visit.round_slots(now) if visit else []) if slot.state == "overdue"]
     context = {
         "start_form": page.get("start", VersionForm),
         "driver_form": page.get("driver", DriverForm, initial=driver),
@@ -133,14 +164,70 @@ def render_journey(
         "events": journey.events.select_related("by").order_by("-at", "-pk"),
         # A refusal no form on the page can show (the journey closed meanwhile) is shown at the top.
         "page_refusal": posted.refusal if posted and (not posted.name or journey.is_closed) else "",
+        # A completed stage (or day) is confirmed at the new stage's heading, which takes the focus.
+        "stage_done": posted.done if posted and posted.name == "complete" else "",
+        "overdue_rounds": overdue,
         "age": journey.patient.age_on(journey.day),
     }
     if visit:
-        context["checklist"] = page.get("checklist", lambda initial: ChecklistForm(visit, answers, initial=initial))
+        checklist = page.get("checklist", lambda **kwargs: ChecklistForm(visit, answers, **kwargs))
+        context["checklist"] = checklist
+        carries_driver = isinstance(checklist.form, ChecklistForm) and checklist.form.driver_item is not None
+        if posted and posted.name == "driver" and carries_driver:
+            # The driver is recorded in place on this stage's checklist: no separate driver form to show it by.
+            context["page_refusal"], context["page_done"] = posted.refusal, posted.done
+        context["missing"] = _missing(conditions, checklist.form)
         context["round_form"] = page.get("round", RoundForm)
         context["override_form"] = page.get("override", _override_form)
     template = "tracker/_journey_body.html" if request.htmx else "tracker/journey.html"
     return render(request, template, context, status=status)
+
+
+def _missing(conditions: list[Condition], checklist: forms.BaseForm) -> list[Missing]:
+    """What the open stage still needs, each with a link to where it is given: an item's input, the
+    score items, the rounds, the red flags (a minimum only waits)."""
+    assert isinstance(checklist, ChecklistForm)
+    missing = []
+    score_item = next((i for i in checklist.items if i.kind == "score"), None)
+    for condition in conditions:
+        if condition.met:
+            continue
+        href = ""
+        if condition.item_id is not None:
+            href = "#" + checklist.field_id(condition.item_id)
+        elif condition.check == "score" and score_item is not None:
+            href = "#" + checklist.field_id(score_item.pk)
+        elif condition.check == "rounds":
+            href = "#rounds-heading"
+        elif condition.check == "red-flag":
+            href = "#flags-heading"
+        missing.append(Missing(condition.problem, href))
+    return missing
+
+
+def _pop_done(session: SessionBase, journey: Journey) -> Posted | None:
+    done = session.pop(JUST_DONE, None)
+    if not done or done.get("journey") != journey.pk:
+        return None
+    return Posted(done["name"], done.get("target"), None, "", done["text"])
+
+
+def _confirmation(journey: Journey, since: int) -> str:
+    """What the action just did, from the events it wrote: "Consent completed 09:12 by Sam Nurse - Prep
+    started", or the changes with when and by whom."""
+    events = list(journey.events.filter(version__gt=since).select_related("by").order_by("at", "pk"))
+    if not events:
+        return "Nothing to save: this was already recorded."
+    last = events[-1]
+    when = f"{clock(last.at)} by {person(last.by)}"
+    completed = [e for e in events if e.kind == JourneyEvent.Kind.STAGE_COMPLETED]
+    if completed:
+        visit = journey.current_visit
+        then = f" - {visit.stage_name} started" if visit else " - the day is complete: the patient has gone home"
+        return f"{completed[-1].stage_name} completed {when}{then}"
+    if len(events) > 3:
+        return f"{len(events)} changes saved {when}"
+    return f"{'; '.join(e.summary for e in events)} · {when}"
 
 
 def _round_error_form(*args: Any, **kwargs: Any) -> NoteForm:
@@ -170,29 +257,43 @@ def _act(
     action: Callable[[dict[str, Any]], Any],
     target: int | None = None,
 ) -> HttpResponse:
-    """Run ``action`` (a domain verb) with the valid form's data; on refusal, show why beside the form."""
+    """Run ``action`` (a domain verb) with the valid form's data; on refusal, show why beside the form
+    with what was typed kept; on success, say what was done beside it."""
     if not form.is_valid():
         return render_journey(request, journey, Posted(name, target, form), status=422)
+    before = journey.version
     try:
         action(form.cleaned_data)
     except StaleJourney as refusal:
-        # Fresh forms: the page re-renders at the newer version, so the next action is not refused again.
-        return render_journey(request, journey, Posted(name, target, None, refusal.message), status=409)
+        # What was typed is kept; the page around it now shows the latest, so the next press (at the newer
+        # version) goes through unless it still clashes.
+        if "version" in form.fields:
+            form.data = {**form.data.dict(), "version": str(journey.version)}  # type: ignore[attr-defined]
+        message = f"{refusal.message} The page now shows the latest; what you typed is kept: check it and press again."
+        return render_journey(request, journey, Posted(name, target, form, message), status=409)
     except JourneyError as refusal:
         if isinstance(refusal, InvalidAnswer) and isinstance(form, ChecklistForm):
             form.add_item_errors(refusal.errors)
-        # Answers saved before a refused completion moved the version on: show the page as it now is.
-        kept = form if journey.version == form.cleaned_data["version"] else None
+        elif refusal.field and refusal.field in form.fields:
+            form.add_error(refusal.field, refusal.message)
+        # Answers saved before a refused completion moved the version on: the page as it now is holds them.
+        kept = form if journey.version == before or isinstance(refusal, InvalidAnswer) else None
         return render_journey(request, journey, Posted(name, target, kept, refusal.message), status=422)
+    # A stage opened or closed (or the day over) is confirmed at the stage's heading, where focus goes.
+    moved_on = name == "start" or journey.is_closed or (name == "checklist" and "complete" in request.POST)
+    shown_as = "complete" if moved_on else name
+    done = _confirmation(journey, before)
     if request.htmx:
-        return render_journey(request, Journey.objects.for_page().get(pk=journey.pk))
+        fresh = Journey.objects.for_page().get(pk=journey.pk)
+        return render_journey(request, fresh, Posted(shown_as, target, None, "", done))
+    request.session[JUST_DONE] = {"journey": journey.pk, "name": shown_as, "target": target, "text": done}
     return redirect(journey)
 
 
 @require_POST
 def start(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
-    form = VersionForm(request.POST)
+    form = VersionForm(request.POST, auto_id=form_ids("start"))
     return _act(
         request, journey, "start", form, lambda d: journey.arrive(by=request.user, expected_version=d["version"])
     )
@@ -208,21 +309,32 @@ def save_checklist(request: WardRequest, pk: int) -> HttpResponse:
     visit = journey.current_visit
     if visit is None:
         return render_journey(request, journey, Posted("", refusal="There is no open stage to answer."), status=422)
-    form = ChecklistForm(visit, visit.current_answers(), request.POST)
+    form = ChecklistForm(visit, visit.current_answers(), request.POST, auto_id=form_ids("checklist"))
 
     def save(data: dict[str, Any]) -> None:
-        journey.record_answers(form.values(), by=request.user, expected_version=data["version"])
+        # Per item, not per journey: a change to another item (or another form) since the page was loaded
+        # does not refuse this one; a change to the same item does (Journey.record_answers).
+        page_stage = visit.stage if data.get("stage") in (None, visit.stage_id) else _stage_of(journey, data["stage"])
+        driver = form.driver_change()
+        if driver is not None and page_stage == visit.stage:
+            name, phone, shown = driver
+            journey.update_driver(name=name, phone=phone, by=request.user, shown=shown)
+        journey.record_answers(form.values(), by=request.user, stage=page_stage, seen=form.seen())
         if "complete" in request.POST:
-            # The answers just saved moved the version on; anyone else's change since would still refuse.
-            journey.complete_stage(visit.stage, by=request.user, expected_version=journey.version)
+            journey.complete_stage(page_stage, by=request.user)
 
     return _act(request, journey, "checklist", form, save)
+
+
+def _stage_of(journey: Journey, stage_pk: int) -> Any:
+    """The stage a checklist page showed (of this journey's pathway), to tell a stale page."""
+    return get_object_or_404(journey.pathway.stages, pk=stage_pk)
 
 
 @require_POST
 def record_round(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
-    form = RoundForm(request.POST, instance=ObservationRound())
+    form = RoundForm(request.POST, instance=ObservationRound(), auto_id=form_ids("round"))
     return _act(
         request,
         journey,
@@ -236,7 +348,7 @@ def record_round(request: WardRequest, pk: int) -> HttpResponse:
 def round_entered_in_error(request: WardRequest, pk: int, round_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     observations = get_object_or_404(ObservationRound, visit__journey=journey, pk=round_pk)
-    form = _round_error_form(request.POST)
+    form = _round_error_form(request.POST, auto_id=form_ids("round_error", observations.pk))
     return _act(
         request,
         journey,
@@ -252,7 +364,7 @@ def round_entered_in_error(request: WardRequest, pk: int, round_pk: int) -> Http
 @require_POST
 def raise_red_flag(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
-    form = RedFlagForm(request.POST)
+    form = RedFlagForm(request.POST, auto_id=form_ids("red_flag"))
     return _act(
         request,
         journey,
@@ -266,7 +378,7 @@ def raise_red_flag(request: WardRequest, pk: int) -> HttpResponse:
 def record_escalation(request: WardRequest, pk: int, flag_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
     flag = get_object_or_404(journey.red_flags, pk=flag_pk)
-    form = EscalationForm(request.POST)
+    form = EscalationForm(request.POST, auto_id=form_ids("escalation", flag.pk))
     return _act(
         request,
         journey,
@@ -287,7 +399,7 @@ def record_escalation(request: WardRequest, pk: int, flag_pk: int) -> HttpRespon
 def resolve_red_flag(request: WardRequest, pk: int, flag_pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.resolve_red_flag")
     flag = get_object_or_404(journey.red_flags, pk=flag_pk)
-    form = _resolve_form(request.POST)
+    form = _resolve_form(request.POST, auto_id=form_ids("resolve", flag.pk))
     return _act(
         request,
         journey,
@@ -301,7 +413,7 @@ def resolve_red_flag(request: WardRequest, pk: int, flag_pk: int) -> HttpRespons
 @require_POST
 def override_minimum(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.override_minimum")
-    form = _override_form(request.POST)
+    form = _override_form(request.POST, auto_id=form_ids("override"))
     return _act(
         request,
         journey,
@@ -314,7 +426,7 @@ def override_minimum(request: WardRequest, pk: int) -> HttpResponse:
 @require_POST
 def update_driver(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, CARE)
-    form = DriverForm(request.POST)
+    form = DriverForm(request.POST, auto_id=form_ids("driver"))
     return _act(
         request,
         journey,
@@ -329,7 +441,7 @@ def update_driver(request: WardRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.check_in_patient")
-    form = _cancel_form(request.POST)
+    form = _cancel_form(request.POST, auto_id=form_ids("cancel"))
     return _act(
         request,
         journey,
@@ -353,3 +465,20 @@ def discharge_sheet(request: WardRequest, pk: int) -> HttpResponse:
         "printed_at": timezone.now(),
     }
     return render(request, "tracker/discharge_sheet.html", context)
+
+
+def family_card(request: WardRequest, pk: int) -> HttpResponse:
+    """A small printable card for the family: the code to look for on the waiting-room board, what its
+    steps and colours mean, and the unit's phone. It carries no name: a card left behind tells nobody whose
+    it is."""
+    journey = journey_for(request, pk, "journey.view_journey")
+    _audit_view(request, journey, "Printed the family card")
+    stages = list(journey.pathway.stages.order_by("order"))
+    context = {
+        "journey": journey,
+        "patient": journey.patient,
+        "steps": [(number, stage.name) for number, stage in enumerate(stages, start=1)],
+        "unit_name": settings.TRACKER_UNIT_NAME,
+        "unit_phone": settings.TRACKER_UNIT_PHONE,
+    }
+    return render(request, "tracker/family_card.html", context)

@@ -1,6 +1,7 @@
 """The ward's day: today's list (any day, searchable) and booking a patient."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,10 +9,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from journey.board import board_rows
 from journey.errors import JourneyError
 from journey.models import Journey
 from tracker.access import requires
 from tracker.forms import CheckInForm
+from tracker.views.auth import display_only
+
+# How Today lists the day: by booked time, or needs attention first (the board's order); kept per person.
+TODAY_ORDER = "today_order"
+TODAY_ORDERS = {"time", "attention"}
+
+
+def today(request: HttpRequest) -> HttpResponse:
+    """The first page: Today for the ward; the display account (which may not see it) the public board."""
+    if display_only(request.user):
+        return redirect("board-public")
+    return _today(request)
 
 
 def _day_asked(text: str) -> date | None:
@@ -23,13 +37,21 @@ def _day_asked(text: str) -> date | None:
 
 
 @requires("journey.view_journey")
-def today(request: HttpRequest) -> HttpResponse:
-    """Every journey of a day (today unless ?day= says otherwise), with stage, timer and what needs attention."""
+def _today(request: HttpRequest) -> HttpResponse:
+    """Every journey of a day (today unless ?day= says otherwise), with stage, timer and what needs attention,
+    by booked time or, as the person chooses (kept in the session), needs attention first: the board's order."""
     day = _day_asked(request.GET.get("day", "")) or timezone.localdate()
     query = request.GET.get("q", "").strip()[:100]
-    journeys = Journey.objects.on_day(day).matching(query).for_list()
+    order = request.GET.get("order")
+    if order in TODAY_ORDERS:
+        request.session[TODAY_ORDER] = order
+    order = request.session.get(TODAY_ORDER, "time")
+    now = timezone.now()
+    journeys: Any = Journey.objects.on_day(day).matching(query).for_list()
+    if order == "attention":
+        journeys = [row.journey for row in board_rows(list(journeys), now)]
     context = {"day": day, "is_today": day == timezone.localdate(), "query": query, "journeys": journeys}
-    return render(request, "tracker/today.html", {**context, "now": timezone.now()})
+    return render(request, "tracker/today.html", {**context, "now": now, "order": order})
 
 
 @requires("journey.check_in_patient")
