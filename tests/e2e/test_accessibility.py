@@ -99,18 +99,7 @@ def test_a_ward_screen_has_no_critical_or_serious_violation(name, open_as, axe):
     assert not found, "\n".join(found)
 
 
-# The journey page's checklist inputs are issue 10a's (labels, ids and prefixes on the journey page's forms).
-# Strict: these fail the build as soon as 10a's labels land, so the marks are removed then.
-CHECKLIST_LABELS_10A = pytest.mark.xfail(
-    strict=True, reason="10a: checklist number/time inputs named only by title (axe label, label-title-only)"
-)
-STAGE_STATES = [
-    pytest.param(stage, marks=CHECKLIST_LABELS_10A) if stage in ("consent", "prep", "positioning") else stage
-    for stage in IN_STAGE
-]
-
-
-@pytest.mark.parametrize("stage", STAGE_STATES)
+@pytest.mark.parametrize("stage", list(IN_STAGE))
 def test_the_journey_page_in_each_stage_has_no_critical_or_serious_violation(stage, open_as, axe):
     page = open_as("nurse", journey_path(stage))
     found = blocking(axe, page)
