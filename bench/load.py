@@ -100,6 +100,7 @@ def main() -> None:
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",  # plain HTTP on loopback: no TLS proxy in front of this run
         "DJANGO_SECRET_KEY": "load-run-only-" + "x" * 40,
+        "TRACKER_AUDIT_KEY": "load-run-only-audit-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     print(f"== fresh database {args.database_url}")

@@ -3,12 +3,15 @@
     make bench            (or: .venv/bin/python bench/run.py [--sizes 10 200 1000] [--seconds 8])
 
 For each board size it seeds a fresh SQLite database, serves the app with gunicorn (DEBUG off,
-whitenoise, 2 workers), signs in once, and drives three URLs with the same session cookie:
-the baseline (a view returning a constant behind the same middleware), the full board, and the
-board poll sent with the ETag of the unchanged board (answered 304); and the board once more with
-its shared render cache bypassed, to show what one render costs. It prints requests per second,
-p50/p95 latency, each as a ratio to the baseline, queries per request and the server's peak memory,
-then checks the targets. Not part of `make test`: timings belong in a benchmark, not a unit test.
+whitenoise, 2 workers), signs in once, and drives with the same session cookie: the baseline (a view
+returning a constant behind the same middleware), the full board, the board after one change (each
+request first changes one journey, the next one each time, then fetches the board: one row is
+rendered again, the others come from the row cache), the board cold (every cache bypassed: what a
+full render costs, as once a minute when the minute in every row's key turns), and the board poll
+sent with the ETag of the unchanged board (answered 304). It prints requests per second, p50/p95
+latency, each as a ratio to the baseline, queries per request and the server's peak memory; then the
+server time of a cold render (median of sequential requests, X-Server-Ms), and checks the targets.
+Not part of `make test`: timings belong in a benchmark, not a unit test.
 """
 
 import argparse
@@ -17,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -92,6 +96,16 @@ def probe(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, st
         return answer.code, answer.headers.get("X-Queries", "?"), answer.headers.get("ETag", "")
 
 
+def server_ms(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str], times: int) -> float:
+    """The median time the app spent on ``times`` requests sent one after another (no queueing)."""
+    spent = []
+    for _ in range(times):
+        response = opener.open(urllib.request.Request(url, headers=headers))
+        response.read()
+        spent.append(float(response.headers["X-Server-Ms"]))
+    return statistics.median(spent)
+
+
 def room_in_this_minute(seconds: int) -> None:
     """The board's token moves each minute: start a poll run only when it will not cross a minute."""
     left = 60 - time.time() % 60
@@ -118,7 +132,7 @@ def wrk(url: str, cookie: str, seconds: int, extra: list[str]) -> dict[str, floa
 
 def measure(size: int, seconds: int, env: dict[str, str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**env, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
+        env = {**env, "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "TRACKER_AUDIT_HEAD": f"{tmp}/audit-head.log"}
         subprocess.run([PYTHON, "bench/seed.py", str(size)], cwd=ROOT, env=env, check=True)
         server = Server(env)
         try:
@@ -128,7 +142,9 @@ def measure(size: int, seconds: int, env: dict[str, str]) -> list[dict]:
             targets = [
                 ("baseline", f"{server.base}/bench/baseline/", {}),
                 ("board", f"{server.base}/board/", {}),
-                # The same page with the shared render cache bypassed: what one render costs.
+                # Each request changes one journey first: the board then renders that row alone.
+                ("after change", f"{server.base}/board/", {"X-Bench-Change": "1"}),
+                # The same page with every cache bypassed (shared render and rows): a cold render.
                 ("render", f"{server.base}/board/", {"X-Bench-Render": "1"}),
                 ("poll 304", f"{server.base}/board/rows/", {"If-None-Match": etag}),
             ]
@@ -142,6 +158,8 @@ def measure(size: int, seconds: int, env: dict[str, str]) -> list[dict]:
                 extra = [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
                 figures = wrk(url, cookie, seconds, extra)
                 results.append({"size": size, "name": name, "status": status, "queries": queries, **figures})
+            cold = server_ms(opener, f"{server.base}/board/", {"X-Bench-Render": "1"}, 15)
+            results.append({"size": size, "name": "cold ms", "server_ms": cold})
             results.append({"size": size, "name": "memory", "peak": server.peak_memory_mib()})
             return results
         finally:
@@ -160,6 +178,7 @@ def main() -> int:
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",  # plain HTTP on loopback: no TLS proxy in front of this run
         "DJANGO_SECRET_KEY": "benchmark-only-" + "x" * 40,
+        "TRACKER_AUDIT_KEY": "benchmark-only-audit-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "TRACKER_BENCHMARK": "1",
     }
@@ -171,7 +190,7 @@ def main() -> int:
         f"{os.cpu_count()} cores"
     )
     print(
-        f"{'journeys':>8} {'URL':<10} {'status':>6} {'req/s':>8} {'x base':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'journeys':>8} {'URL':<12} {'status':>6} {'req/s':>8} {'x base':>7} {'p50 ms':>7} {'p95 ms':>7} "
         f"{'queries':>7}"
     )
     base_rps, board_p50 = {}, {}
@@ -184,6 +203,9 @@ def main() -> int:
                 f"{total:.0f} MiB"
             )
             continue
+        if row["name"] == "cold ms":
+            print(f"{row['size']:>8} cold render: median server time {row['server_ms']:.1f} ms (15 requests in turn)")
+            continue
         if row["name"] == "baseline":
             base_rps[row["size"]] = row["rps"]
         if row["name"] == "render":
@@ -191,7 +213,7 @@ def main() -> int:
         ratio = row["rps"] / base_rps[row["size"]]
         row["ratio"] = ratio
         print(
-            f"{row['size']:>8} {row['name']:<10} {row['status']:>6} {row['rps']:>8.0f} {ratio:>7.2f} "
+            f"{row['size']:>8} {row['name']:<12} {row['status']:>6} {row['rps']:>8.0f} {ratio:>7.2f} "
             f"{row['p50'] / 1000:>7.1f} {row['p95'] / 1000:>7.1f} {row['queries']:>7}"
         )
         if row["errors"] or (row["non2xx"] and row["name"] != "poll 304"):
@@ -212,6 +234,23 @@ def main() -> int:
         print(
             f"  {'PASS' if passed else 'FAIL'} full board at 200: {board['ratio']:.2f} of baseline (>= 0.10); "
             f"one uncached render alone: {render['ratio']:.2f}"
+        )
+    for size, least in ((200, 0.3), (1000, 0.15)):
+        if size in args.sizes:
+            after = next(r for r in rows if r["size"] == size and r["name"] == "after change")
+            passed = after["ratio"] >= least
+            ok &= passed
+            print(
+                f"  {'PASS' if passed else 'FAIL'} board after one change at {size}: {after['ratio']:.2f} of baseline "
+                f"(>= {least:.2f})"
+            )
+    if 1000 in args.sizes:
+        cold = next(r for r in rows if r["size"] == 1000 and r["name"] == "cold ms")
+        passed = cold["server_ms"] < 150
+        ok &= passed
+        print(
+            f"  {'PASS' if passed else 'FAIL'} cold board render at 1000: {cold['server_ms']:.1f} ms of server time "
+            "(< 150)"
         )
     if 200 in board_p50 and 1000 in board_p50:
         growth = board_p50[1000] / board_p50[200]

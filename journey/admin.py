@@ -1,5 +1,8 @@
 """Admin: the unit's admin edits pathways here, without code. Journeys are shown read-only.
 
+Every read of patient data here is audited as on the ward's screens (who, what, when, the address): each
+record a list shows (with the search typed), each record opened, each record's history.
+
 A stage's checklist is edited on the stage's own page (Django has no nested inlines): the pathway page
 lists its stages in order, each with a link to its checklist.
 """
@@ -14,15 +17,20 @@ from django.template.response import TemplateResponse
 
 from journey.models import (
     Answer,
+    AuditEntry,
     InterfaceToken,
     ItemDefinition,
     Journey,
     JourneyEvent,
     Pathway,
     Patient,
+    Reason,
+    ReasonGiven,
+    RoundRules,
     StageDefinition,
     StageVisit,
 )
+from journey.models.audit import Subject
 
 
 class StageInline(admin.TabularInline):
@@ -32,11 +40,36 @@ class StageInline(admin.TabularInline):
     show_change_link = True
 
 
+class RoundRulesInline(admin.StackedInline):
+    """The thresholds a recovery round is checked against, and whether its first round waits for the
+    handover: one set per pathway (a pathway without one uses the defaults shown here)."""
+
+    model = RoundRules
+    can_delete = False
+    max_num = 1
+    fieldsets = [
+        (
+            "Safe ranges (outside: flagged for a second look)",
+            {
+                "fields": [
+                    ("systolic_low", "systolic_high"),
+                    ("diastolic_low", "diastolic_high"),
+                    ("heart_rate_low", "heart_rate_high"),
+                    ("resp_rate_low", "resp_rate_high"),
+                    ("spo2_low", "spo2_high"),
+                ]
+            },
+        ),
+        ("Red flags", {"fields": ["spo2_red_flag_below", "baseline_change_percent", "severe_pain_from"]}),
+        ("Handover", {"fields": ["first_round_before_handover"]}),
+    ]
+
+
 @admin.register(Pathway)
 class PathwayAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "is_active", "stage_count"]
     prepopulated_fields = {"code": ["name"]}
-    inlines = [StageInline]
+    inlines = [RoundRulesInline, StageInline]
 
     @admin.display(description="stages")
     def stage_count(self, pathway: Pathway) -> int:
@@ -94,6 +127,50 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AuditedReadAdmin(ReadOnlyAdmin):
+    """A clinical record's list, page and history are audited as reads of patient data."""
+
+    what = "record"
+
+    def subjects(self, records: list[Any], summary: str) -> list[Subject]:
+        raise NotImplementedError
+
+    def _audit(self, request: HttpRequest, records: list[Any], summary: str, data: dict | None = None) -> None:
+        subjects = [
+            Subject(s.summary, s.journey_id, s.patient_id, {**(s.data or {}), **(data or {})})
+            for s in self.subjects(records, summary)
+        ]
+        AuditEntry.objects.record_many(AuditEntry.Action.VIEWED, user=request.user, subjects=subjects)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if response.status_code == 200 else None
+        if changelist is not None:
+            search = changelist.query
+            summary = f"Admin: listed in {self.model._meta.verbose_name_plural}" + (
+                f" (search “{search}”)" if search else ""
+            )
+            data = {"page": "admin list", "search": search, "filters": dict(changelist.filter_params)}
+            self._audit(request, list(changelist.result_list), summary, data)
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if original is not None:
+            self._audit(request, [original], f"Admin: opened the {self.what}", {"page": "admin record"})
+        return response
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        record = getattr(response, "context_data", {}).get("object") if response.status_code == 200 else None
+        if record is not None:
+            self._audit(request, [record], f"Admin: opened the {self.what}'s history", {"page": "admin history"})
+        return response
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -119,24 +196,42 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Journey)
-class JourneyAdmin(ReadOnlyAdmin):
+class JourneyAdmin(AuditedReadAdmin):
     list_display = ["day", "scheduled_time", "bay", "patient", "pathway", "status", "public_code"]
     list_filter = ["day", "status", "pathway"]
     search_fields = ["patient__mrn", "patient__family_name", "public_code"]
     list_select_related = ["patient", "pathway"]
     inlines = [VisitInline, EventInline]
+    what = "journey (its stages and history)"
+
+    def subjects(self, records: list[Any], summary: str) -> list[Subject]:
+        return [Subject(summary, journey.pk, journey.patient_id) for journey in records]
 
 
 @admin.register(Patient)
-class PatientAdmin(ReadOnlyAdmin):
+class PatientAdmin(AuditedReadAdmin):
     list_display = ["mrn", "family_name", "given_name", "date_of_birth"]
     search_fields = ["mrn", "family_name", "given_name"]
+    what = "patient"
+
+    def subjects(self, records: list[Any], summary: str) -> list[Subject]:
+        return [Subject(summary, None, patient.pk) for patient in records]
 
 
 @admin.register(Answer)
-class AnswerAdmin(ReadOnlyAdmin):
+class AnswerAdmin(AuditedReadAdmin):
     list_display = ["answered_at", "item_label", "value", "flag", "answered_by", "is_current"]
     list_select_related = ["answered_by"]
+    what = "checklist answer"
+
+    def subjects(self, records: list[Any], summary: str) -> list[Subject]:
+        # Whose answers these are: one query for the journey and patient of each answer's visit.
+        visits = StageVisit.objects.filter(pk__in={answer.visit_id for answer in records})
+        whose = {
+            pk: (journey, patient)
+            for pk, journey, patient in visits.values_list("pk", "journey_id", "journey__patient_id")
+        }
+        return [Subject(summary, *whose[a.visit_id], {"answer": a.pk}) for a in records]
 
 
 class TokenStateFilter(admin.SimpleListFilter):
@@ -195,3 +290,25 @@ class InterfaceTokenAdmin(admin.ModelAdmin):
         for token in revoked:
             self.log_change(request, token, "Revoked")
         self.message_user(request, f"Revoked {len(revoked)} token(s). They open nothing from now on.")
+
+
+@admin.register(Reason)
+class ReasonAdmin(admin.ModelAdmin):
+    """The unit's coded reasons: added, reworded, reordered or retired (untick "offered"), never deleted,
+    since the reasons already given point at them."""
+
+    list_display = ["label", "category", "occasion", "code", "order", "is_active"]
+    list_filter = ["occasion", "category", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["label", "code"]
+    ordering = ["occasion", "order", "label"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReasonGiven)
+class ReasonGivenAdmin(ReadOnlyAdmin):
+    list_display = ["at", "journey", "occasion", "category", "label", "detail", "by"]
+    list_filter = ["occasion", "category"]
+    list_select_related = ["journey__patient", "journey__pathway", "by"]

@@ -10,21 +10,36 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
-from journey.models import Alert, Journey, StageDefinition, StageTimer
+from journey.models import Alert, Journey, ObservationRound, StageDefinition, StageTimer
+from journey.time_home import History, TimeHome, cached_history, time_home
 
 TOKEN_SQL = f"SELECT COUNT(*), SUM(version), MAX(id) FROM {Journey._meta.db_table} WHERE day = %s"
 
 # Most urgent first; a journey ranks by its most urgent alert, then by what it is doing.
-ALERT_RANK = {"red-flag": 0, "round-overdue": 1, "bay-clash": 2, "over-target": 3, "ready": 4, "no-driver": 5}
+ALERT_RANK = {
+    "red-flag": 0,
+    "continuous": 0,
+    "round-overdue": 1,
+    "news2-review": 1,
+    "handover": 2,
+    "bay-clash": 2,
+    "over-target": 2,
+    "ready": 3,
+    "levels": 4,
+    "no-driver": 4,
+}
 STATUS_RANK = {
-    Journey.Status.IN_PROGRESS: 6,
-    Journey.Status.SCHEDULED: 7,
-    Journey.Status.COMPLETED: 8,
-    Journey.Status.CANCELLED: 9,
-    Journey.Status.DID_NOT_ARRIVE: 10,
+    Journey.Status.IN_PROGRESS: 5,
+    Journey.Status.SCHEDULED: 6,
+    Journey.Status.COMPLETED: 7,
+    Journey.Status.CANCELLED: 8,
+    Journey.Status.DID_NOT_ARRIVE: 9,
+    Journey.Status.ADMITTED_OVERNIGHT: 7,
 }
 
 
@@ -36,9 +51,12 @@ class BoardRow:
     timer: StageTimer | None
     alerts: list[Alert]
     expected_home: datetime | None
+    time_home: TimeHome | None
     rank: int
     step: int  # the current stage's place in the pathway, 1-based; 0 when no stage is open
     steps: int
+    news2: ObservationRound | None = None  # a recovering patient's last scored round
+    nurse: Any = None  # who acknowledged the last handover
 
     @property
     def needs_attention(self) -> bool:
@@ -51,8 +69,12 @@ def board_rows(journeys: list[Journey], now: datetime) -> list[BoardRow]:
     stages: dict[int, list[StageDefinition]] = {}
     for stage in StageDefinition.objects.filter(pathway__in={j.pathway_id for j in journeys}).order_by("order"):
         stages.setdefault(stage.pathway_id, []).append(stage)
+    # The unit's history for the time home: read once a day per process (cached), not per poll.
+    past = cached_history(set(stages), timezone.localdate(now)) if stages else {}
     clashes = bay_clashes(journeys)
-    rows = [_row(journey, stages.get(journey.pathway_id, []), now, clashes.get(journey.pk)) for journey in journeys]
+    rows = [
+        _row(journey, stages.get(journey.pathway_id, []), now, past, clashes.get(journey.pk)) for journey in journeys
+    ]
     return sorted(rows, key=lambda r: (r.rank, r.journey.scheduled_time, r.journey.bay, r.journey.pk))
 
 
@@ -78,7 +100,9 @@ def stage_counts(rows: list[BoardRow]) -> Counter[str]:
     return Counter(row.stage_code for row in rows)
 
 
-def expected_home(journey: Journey, stages: list[StageDefinition], now: datetime) -> datetime | None:
+def expected_home(
+    journey: Journey, stages: list[StageDefinition], now: datetime, timer: StageTimer | None = None
+) -> datetime | None:
     """When the patient should be ready to go home if every remaining stage runs to its target."""
     visit = journey.current_visit
     if journey.status == Journey.Status.SCHEDULED:
@@ -86,9 +110,10 @@ def expected_home(journey: Journey, stages: list[StageDefinition], now: datetime
         return start + sum((timedelta(minutes=s.target_for(journey.planned_levels)) for s in stages), timedelta())
     if visit is None:
         return None
-    timer = visit.timer(now)
+    timer = timer or visit.timer(now)
     left_here = max(timer.target - timer.elapsed, timer.minimum_left or timedelta(0), timedelta(0))
-    later = [s for s in stages if s.order > visit.stage.order]
+    here = visit.stage.order
+    later = [s for s in stages if s.order > here]
     return now + left_here + sum((timedelta(minutes=s.target_for(journey.planned_levels)) for s in later), timedelta())
 
 
@@ -105,10 +130,13 @@ def board_token(day: date, now: datetime, variant: str = "") -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _row(journey: Journey, stages: list[StageDefinition], now: datetime, clash: Alert | None = None) -> BoardRow:
+def _row(
+    journey: Journey, stages: list[StageDefinition], now: datetime, past: History, clash: Alert | None = None
+) -> BoardRow:
     visit = journey.current_visit
     stage_ids = [stage.pk for stage in stages]
-    alerts = journey.alerts(now)
+    timer = visit.timer(now) if visit else None  # once: the alerts and the time home need it too
+    alerts = journey.alerts(now, timer)
     if clash is not None:
         alerts.insert(
             next((i for i, a in enumerate(alerts) if ALERT_RANK[a.kind] > ALERT_RANK["bay-clash"]), len(alerts)), clash
@@ -118,10 +146,13 @@ def _row(journey: Journey, stages: list[StageDefinition], now: datetime, clash: 
         journey=journey,
         stage_code=visit.stage.code if visit else journey.status,
         stage_name=visit.stage_name if visit else journey.get_status_display(),
-        timer=visit.timer(now) if visit else None,
+        timer=timer,
         alerts=alerts,
-        expected_home=expected_home(journey, stages, now) if not journey.is_closed else None,
+        expected_home=expected_home(journey, stages, now, timer) if not journey.is_closed else None,
+        time_home=time_home(journey, stages, now, past),
         rank=rank,
         step=stage_ids.index(visit.stage_id) + 1 if visit else 0,
         steps=len(stage_ids),
+        news2=journey.last_news2_round() if visit is not None and visit.round_minutes else None,
+        nurse=journey.nurse,
     )

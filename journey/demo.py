@@ -6,8 +6,10 @@ with ``now`` set in the past, so the demo data is data the ward could have produ
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,13 +19,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from journey import roles
-from journey.models import ItemDefinition, Journey, ObservationRound, Pathway, Patient, RedFlagKind
+from journey.handover import draft_sbar
+from journey.models import (
+    Handover,
+    ItemDefinition,
+    Journey,
+    ObservationRound,
+    Occasion,
+    Pathway,
+    Patient,
+    Reason,
+    RedFlagKind,
+    StageVisit,
+)
 
 DEMO_PASSWORD = "ward-demo-2026"
 
 DEMO_STAFF = [
     # username, first name, last name, role, is_staff (may open the admin)
     ("nurse", "Sam", "Okafor", roles.NURSE, False),
+    ("nurse2", "Jo", "Baker", roles.NURSE, False),
     ("coordinator", "Priya", "Shah", roles.COORDINATOR, False),
     ("lead", "Helen", "Marsh", roles.CLINICAL_LEAD, False),
     ("admin", "Chris", "Doyle", roles.UNIT_ADMIN, True),
@@ -90,6 +105,8 @@ def settled_round() -> ObservationRound:
         heart_rate=72,
         resp_rate=14,
         spo2=97,
+        consciousness=ObservationRound.Consciousness.ALERT,
+        temperature=Decimal("36.8"),
         legs=ObservationRound.Legs.AS_BASELINE,
         pain=3,
         dressing=ObservationRound.Dressing.DRY,
@@ -99,7 +116,7 @@ def settled_round() -> ObservationRound:
 def record_rounds(journey: Journey, *, by: Any, now: datetime, missed: tuple[int, ...] = ()) -> None:
     """Record every round of the current stage that is due by ``now``, each at its due time."""
     for slot in journey.open_visit().round_slots(now):
-        if slot.done is None and slot.due_at <= now and slot.number not in missed:
+        if slot.is_open and slot.scheduled and slot.due_at <= now and slot.number not in missed:
             journey.record_round(settled_round(), by=by, now=slot.due_at)
 
 
@@ -120,6 +137,8 @@ class DemoPatient:
     home: bool = False  # walked all the way through discharge
     missed_rounds: tuple[int, ...] = ()  # observation rounds left unrecorded (shown overdue)
     cement_leak: bool = False  # leakage seen at injection: a red flag, escalated to the lead
+    unwell: bool = False  # the latest round scores NEWS2 5 (feverish, fast breathing): a red flag, escalated
+    handover_waiting: int = 0  # minutes since a change-of-nurse handover that nobody has acknowledged
 
 
 VP, KP = "vertebroplasty", "kyphoplasty"
@@ -137,16 +156,18 @@ DEMO_DAY = [
     # Twenty minutes left flat, and the round due at 90 minutes is overdue.
     DemoPatient("M100263", "Peter Walsh", date(1950, 1, 30), VP, "L2", "4", ("Anne Walsh", "0161 496 0011"),
                 finished=[17, 26, 9, 52], in_stage=100, missed_rounds=(5,)),
+    # Feverish and breathing fast at the latest round: NEWS2 5, a red flag escalated, next round hourly.
     DemoPatient("M100270", "Irene Moore", date(1944, 8, 9), VP, "T11", "5", ("Colin Moore", "0161 496 0022"),
-                finished=[16, 31, 8, 58], in_stage=35),
+                finished=[16, 31, 8, 58], in_stage=35, unwell=True),
     # In the procedure room: cement leakage seen, a red flag escalated.
     DemoPatient("M100288", "Stanley Price", date(1939, 12, 5), KP, "L1 L2", "6", ("Ruth Price", "07700 900234"),
                 finished=[19, 27, 9], in_stage=40, answered=3, cement_leak=True),
     # Injection running over its hour.
     DemoPatient("M100295", "Edna Fletcher", date(1947, 4, 17), VP, "L3", "7", ("Tom Fletcher", "07700 900345"),
                 finished=[15, 29, 10], in_stage=75, answered=4),
+    # A change of nurse written a quarter of an hour ago and not yet acknowledged.
     DemoPatient("M100302", "George Harris", date(1952, 9, 26), VP, "T8", "8", ("Linda Harris", "07700 900567"),
-                finished=[20, 30], in_stage=6, answered=2),
+                finished=[20, 30], in_stage=20, answered=2, handover_waiting=15),
     # Prep near its target, and prep over it.
     DemoPatient("M100317", "Violet Turner", date(1943, 2, 11), VP, "L4", "9", ("Mark Turner", "07700 900678"),
                 finished=[18], in_stage=27, answered=7),
@@ -168,8 +189,12 @@ def ensure_pathways() -> None:
 
 
 def ensure_staff() -> list[tuple[str, str]]:
-    """Create the demo accounts that are missing; returns (username, role) for each."""
+    """Create the demo accounts that are missing; returns (username, role) for each.
+
+    Each is marked with the ``roles.DEMO_ACCOUNT`` group: with DEBUG off it cannot sign in (tracker/auth.py).
+    """
     User = get_user_model()
+    marker, _ = Group.objects.get_or_create(name=roles.DEMO_ACCOUNT)
     for username, first, last, role, is_staff in DEMO_STAFF:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, "is_staff": is_staff}
@@ -177,7 +202,7 @@ def ensure_staff() -> list[tuple[str, str]]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get(name=role), marker)
     return [(username, role) for username, _, _, role, _ in DEMO_STAFF]
 
 
@@ -220,19 +245,51 @@ def seed_day(now: datetime | None = None) -> int:
     return added
 
 
+def hand_over(journey: Journey, *, by: Any, to: Any, now: datetime) -> None:
+    """The handing nurse writes the drafted SBAR; the receiving nurse acknowledges it two minutes later."""
+    occasion = (
+        Handover.Occasion.INTO_RECOVERY if journey.open_visit().round_minutes else Handover.Occasion.CHANGE_OF_NURSE
+    )
+    handover = journey.write_handover(occasion=occasion, **draft_sbar(journey, now).texts(), by=by, now=now)
+    journey.acknowledge_handover(handover, by=to, now=now + timedelta(minutes=2))
+
+
 def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) -> None:
     clock = arrived
+    receiving = get_user_model().objects.get(username="nurse2")
     journey.arrive(by=nurse, now=clock)
     for minutes in demo.finished:
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=max(minutes - 2, 1)))
+        if journey.open_visit().round_minutes:
+            hand_over(journey, by=nurse, to=receiving, now=clock + timedelta(minutes=1))
         clock += timedelta(minutes=minutes)
         record_rounds(journey, by=nurse, now=clock)
-        journey.complete_stage(by=nurse, now=clock)
+        complete(journey, by=nurse, now=clock)
     if demo.in_stage is None:
         return
     if demo.answered != 0:
         answer_stage(journey, by=nurse, now=clock + timedelta(minutes=1), only=demo.answered)
-    record_rounds(journey, by=nurse, now=clock + timedelta(minutes=demo.in_stage), missed=demo.missed_rounds)
+    if journey.open_visit().round_minutes and demo.in_stage >= 2:
+        hand_over(journey, by=nurse, to=receiving, now=clock + timedelta(minutes=1))
+    now = clock + timedelta(minutes=demo.in_stage)
+    if demo.unwell:
+        due = [slot for slot in journey.open_visit().round_slots(now) if slot.due_at <= now]
+        record_rounds(journey, by=nurse, now=now, missed=(*demo.missed_rounds, due[-1].number))
+        unwell = settled_round()
+        unwell.resp_rate, unwell.heart_rate, unwell.temperature = 22, 112, Decimal("38.5")
+        journey.record_round(unwell, by=receiving, now=due[-1].due_at)
+        told = due[-1].due_at + timedelta(minutes=2)
+        for flag in journey.red_flags.filter(resolved_at__isnull=True):
+            journey.record_escalation(
+                flag, told_who="Dr Helen Marsh, clinical lead", told_at=told, by=receiving, now=told
+            )
+    else:
+        record_rounds(journey, by=nurse, now=now, missed=demo.missed_rounds)
+    if demo.handover_waiting:
+        written = now - timedelta(minutes=demo.handover_waiting)
+        journey.write_handover(
+            occasion=Handover.Occasion.CHANGE_OF_NURSE, **draft_sbar(journey, written).texts(), by=nurse, now=written
+        )
     if demo.cement_leak:
         seen = clock + timedelta(minutes=demo.in_stage - 5)
         leakage = journey.open_visit().stage.items.get(code="cement_leakage")
@@ -245,3 +302,138 @@ def _walk(journey: Journey, demo: DemoPatient, arrived: datetime, nurse: Any) ->
 
 def _quarter_hour(moment: time) -> time:
     return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+# The usual delay reasons by stage, commonest first (in day surgery about a third of the waits after a
+# patient is fit to go are social or transport, the rest symptoms).
+DELAYS_BY_STAGE: dict[str, list[str]] = {
+    "consent": ["patient_late", "awaiting_review", "nurse_unavailable", "driver_late"],
+    "prep": ["not_fasted", "patient_unwell", "nurse_unavailable", "no_bed"],
+    "positioning": ["imaging_unavailable", "proceduralist_unavailable", "equipment_fault"],
+    "injection": ["extra_level", "imaging_unavailable", "complication", "proceduralist_unavailable"],
+    "recovery": ["pain", "nausea", "awaiting_review", "nurse_unavailable"],
+    "discharge": ["driver_late", "driver_late", "transport_late", "pain", "awaiting_review"],
+}
+
+
+def delay_reason(visit: StageVisit, now: datetime, pick: random.Random | None = None) -> Reason | None:
+    """A plausible coded reason when ``visit`` closing at ``now`` runs over its target, else None."""
+    if not visit.is_over_target(now):
+        return None
+    codes = DELAYS_BY_STAGE.get(visit.stage.code, ["awaiting_review"])
+    code = pick.choice(codes) if pick else codes[0]
+    return Reason.objects.offered_for(Occasion.DELAY).filter(code=code).first() or _other(Occasion.DELAY)
+
+
+def _other(occasion: str) -> Reason | None:
+    return Reason.objects.offered_for(occasion).filter(category="other").first()
+
+
+def complete(journey: Journey, *, by: Any, now: datetime, pick: random.Random | None = None) -> None:
+    """Complete the current stage, giving a delay reason when it ran over (as the nurse would)."""
+    visit = journey.current_visit
+    assert visit is not None
+    reason = delay_reason(visit, now, pick)
+    detail = "Demo: waited for the interpreter" if reason is not None and reason.needs_detail else ""
+    journey.complete_stage(by=by, now=now, delay_reason=reason, delay_detail=detail)
+
+
+# --- about sixty past days, so the reports and the time home have a history on first start ---
+
+HISTORY_DAYS = 60
+HISTORY_PATIENTS_A_DAY = 2
+
+
+def seed_history(now: datetime | None = None, days: int = HISTORY_DAYS) -> int:
+    """Walk past weekdays' patients through the real verbs with ``now`` in the past: stage times scattered
+    around their targets, delay reasons when a stage runs over, and a few did-not-arrive, cancellations,
+    overnight admissions and unplanned returns. Returns how many journeys were added."""
+    now = now or timezone.now()
+    pick = random.Random(13)
+    User = get_user_model()
+    nurse, lead = User.objects.get(username="nurse"), User.objects.get(username="lead")
+    pathways = list(Pathway.objects.filter(is_active=True).order_by("code"))
+    added = 0
+    today = timezone.localdate(now)
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        with transaction.atomic():
+            for n in range(HISTORY_PATIENTS_A_DAY):
+                added += _past_patient(day, n, pathways[(back + n) % len(pathways)], nurse, lead, pick)
+    return added
+
+
+def _past_patient(day: date, n: int, pathway: Pathway, nurse: Any, lead: Any, pick: random.Random) -> int:
+    mrn = f"H{day:%y%m%d}{n}"
+    if Patient.objects.filter(mrn=mrn).exists():
+        return 0
+    patient = Patient.objects.create(
+        mrn=mrn, given_name="Past", family_name=f"Patient {mrn}", date_of_birth=date(1944, 3, 1)
+    )
+    zone = timezone.get_default_timezone()
+    arrive = timezone.make_aware(datetime.combine(day, time(7, 30)), zone) + timedelta(minutes=70 * n)
+    journey = Journey.objects.book(
+        patient=patient,
+        pathway=pathway,
+        day=day,
+        scheduled_time=timezone.localtime(arrive, zone).time(),
+        bay=str(n + 1),
+        planned_levels=pick.choice(["L1", "T12", "T12 L1", "L2"]),
+        driver_name="Demo Driver",
+        driver_phone="07700 900000",
+        by=nurse,
+        now=arrive - timedelta(days=3),
+    )
+    roll = pick.random()
+    if roll < 0.03:
+        journey.mark_did_not_arrive(reason=_pick(Occasion.DID_NOT_ARRIVE, pick), detail="Demo", by=nurse, now=arrive)
+        return 1
+    if roll < 0.05:
+        before = arrive - timedelta(hours=pick.randint(2, 30))
+        journey.cancel(reason=_pick(Occasion.CANCELLED_BEFORE_ARRIVAL, pick), detail="Demo", by=nurse, now=before)
+        return 1
+    clock = arrive
+    journey.arrive(by=nurse, now=clock)
+    cancel_after, overnight, returned = roll < 0.07, 0.07 <= roll < 0.085, 0.085 <= roll < 0.1
+    while journey.status == Journey.Status.IN_PROGRESS:
+        visit = journey.current_visit
+        assert visit is not None
+        if cancel_after and visit.stage.code == "prep":
+            journey.cancel(reason=_pick(Occasion.CANCELLED_AFTER_ARRIVAL, pick), detail="Demo", by=nurse, now=clock)
+            break
+        if overnight and visit.stage.is_discharge:
+            journey.admit_overnight(reason=_pick(Occasion.OVERNIGHT, pick), detail="Demo", by=lead, now=clock)
+            break
+        lasted = _stage_minutes(visit, pick)
+        answer_stage(journey, by=nurse, now=clock + timedelta(minutes=max(1, min(lasted - 1, 15))))
+        if returned and visit.next_is_discharge:
+            journey.record_unplanned_return(
+                reason=_pick(Occasion.UNPLANNED_RETURN, pick), detail="Demo", by=lead, now=clock + timedelta(minutes=30)
+            )
+        clock += timedelta(minutes=lasted)
+        record_rounds(journey, by=nurse, now=clock)
+        complete(journey, by=nurse, now=clock, pick=pick)
+    return 1
+
+
+def _stage_minutes(visit: StageVisit, pick: random.Random) -> int:
+    """Most stages near their target, one in four well over it; never under a minimum."""
+    target = visit.target_minutes
+    spread = pick.lognormvariate(0, 0.35 if pick.random() < 0.75 else 0.6)
+    minutes = round(target * spread * (0.85 if not visit.minimum_minutes else 1.0))
+    if visit.minimum_minutes:
+        # Most patients get up when the minimum ends; some wait on a round or a review.
+        extra = 0 if pick.random() < 0.6 else abs(minutes - visit.minimum_minutes) // 3
+        minutes = visit.minimum_minutes + extra
+    return max(minutes, visit.minimum_minutes or 3)
+
+
+def _pick(occasion: str, pick: random.Random) -> Reason | None:
+    """A coded reason for ``occasion``, "other" rarely (AORN: keep it rare)."""
+    offered = list(Reason.objects.offered_for(occasion))
+    coded = [r for r in offered if not r.needs_detail]
+    if coded and pick.random() < 0.9:
+        return pick.choice(coded)
+    return offered[0] if offered else None

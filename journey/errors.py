@@ -59,6 +59,10 @@ class NotPermitted(JourneyError):
     """The person's role does not allow this action."""
 
 
+class NotReadyForRound(JourneyError):
+    """A round cannot be recorded yet (the handover into recovery is not acknowledged)."""
+
+
 def written_reason(text: str | None, *, what: str, minimum: int = REASON_MINIMUM) -> str:
     """The reason as it will be kept (one line, single spaces), or a refusal asking for it.
 

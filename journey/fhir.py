@@ -183,7 +183,8 @@ def encounter_status(journey: Journey) -> str:
     not arrive: R4's Encounter has no no-show status; Appointment would carry it)."""
     if journey.status in Journey.NOT_HELD:
         return "cancelled"
-    if journey.status == Journey.Status.COMPLETED:
+    if journey.status in (Journey.Status.COMPLETED, Journey.Status.ADMITTED_OVERNIGHT):
+        # Admitted overnight: the day case is over; the stay that follows is the ward's encounter.
         return "finished"
     if journey.status == Journey.Status.IN_PROGRESS:
         return "arrived" if len(journey.visits.all()) == 1 else "in-progress"

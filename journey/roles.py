@@ -16,23 +16,46 @@ DISPLAY = "Display"
 _CARE = ["view_journey", "view_patient", "check_in_patient", "record_care", "view_board"]
 _PATHWAY_EDITING = [
     f"{action}_{model}"
-    for model in ("pathway", "stagedefinition", "itemdefinition")
+    for model in ("pathway", "stagedefinition", "itemdefinition", "roundrules")
     for action in ("add", "change", "delete", "view")
 ]
 
+# The hospital's interfaces: the admin keeps the procedure-code table and may replay a failed message.
+_INTERFACES = [
+    *(f"{action}_servicecode" for action in ("add", "change", "delete", "view")),
+    "view_inboundmessage",
+    "replay_inboundmessage",
+    "view_hospitalappointment",
+    # Interface tokens for the FHIR API: created and revoked (never deleted) for the integration engine.
+    "add_interfacetoken",
+    "change_interfacetoken",
+    "view_interfacetoken",
+]
+
+# The coded reasons are the unit's list: added, reworded or retired (made inactive), never deleted,
+# since the reasons already given point at them.
+_REASON_EDITING = ["add_reason", "change_reason", "view_reason", "view_reasongiven"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     NURSE: _CARE,
-    COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board"],
-    CLINICAL_LEAD: [*_CARE, "override_minimum", "resolve_red_flag"],
-    # Interface tokens: created and revoked (never deleted) for the hospital's integration engine.
+    COORDINATOR: ["view_journey", "view_patient", "check_in_patient", "view_board", "view_reports"],
+    CLINICAL_LEAD: [
+        *_CARE,
+        "override_minimum",
+        "resolve_red_flag",
+        "set_spo2_scale",
+        "mark_round_missed",
+        "admit_overnight",
+        "view_reports",
+    ],
     UNIT_ADMIN: [
         *_PATHWAY_EDITING,
+        *_REASON_EDITING,
+        *_INTERFACES,
         "view_journey",
         "view_patient",
         "view_board",
-        "add_interfacetoken",
-        "change_interfacetoken",
-        "view_interfacetoken",
+        "view_reports",
     ],
     # A waiting-room screen: the anonymised board and nothing else.
     DISPLAY: ["view_public_board"],
@@ -51,3 +74,8 @@ def sync_roles() -> None:
 
 def sync_roles_after_migrate(**kwargs: Any) -> None:
     sync_roles()
+
+
+# A marker, not a role: accounts made by seed_demo (journey/demo.py) carry it, and tracker/auth.py refuses
+# them a sign-in unless DEBUG is on. It holds no permission.
+DEMO_ACCOUNT = "Demo account"

@@ -32,5 +32,11 @@ def duration(delta: timedelta, *, round_up: bool = False) -> str:
     return f"{hours} h" if hours else f"{minutes} min"
 
 
+# A booking from the hospital's schedule may come without levels: a nurse records them before consent closes.
+LEVELS_TO_CONFIRM = "levels to confirm"
+
+
 def levels_text(levels: list[str]) -> str:
+    if not levels:
+        return LEVELS_TO_CONFIRM
     return f"level{'s' if len(levels) > 1 else ''} {format_levels(levels)}"

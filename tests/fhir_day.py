@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from journey.demo import answer_stage
-from journey.models import Journey, Pathway, RedFlagKind
-from tests.makers import answer, make_journey, override, record_all_rounds, settled_round
+from journey.models import Journey, Occasion, Pathway, RedFlagKind
+from tests.makers import answer, coded, complete, make_journey, override, record_all_rounds, settled_round
 
 STAGE_MINUTES = 10
 
@@ -29,7 +29,7 @@ def walk(journey: Journey, nurse: Any, *, start: datetime, until: str | None = N
         if visit.minimum_minutes:
             override(journey, now=clock + timedelta(minutes=3))
         clock += timedelta(minutes=STAGE_MINUTES)
-        journey.complete_stage(by=nurse, now=clock)
+        complete(journey, nurse, now=clock)
     return clock
 
 
@@ -76,9 +76,19 @@ def make_unit_day(pathway: Pathway, nurse: Any, lead: Any, start: datetime) -> U
 
     cancelled = make_journey(pathway, nurse, now=start)
     clock = walk(cancelled, nurse, start=start, until="prep")
-    cancelled.cancel(reason="INR too high on the morning's bloods.", by=nurse, now=clock + timedelta(minutes=5))
+    cancelled.cancel(
+        reason=coded(Occasion.CANCELLED_AFTER_ARRIVAL, "anticoagulant_not_held"),
+        detail="INR too high on the morning's bloods.",
+        by=nurse,
+        now=clock + timedelta(minutes=5),
+    )
     did_not_arrive = make_journey(pathway, nurse, now=start)
-    did_not_arrive.mark_did_not_arrive(reason="No answer on the phone.", by=nurse, now=start + timedelta(hours=2))
+    did_not_arrive.mark_did_not_arrive(
+        reason=coded(Occasion.DID_NOT_ARRIVE, "no_contact"),
+        detail="No answer on the phone.",
+        by=nurse,
+        now=start + timedelta(hours=2),
+    )
     for journey in (booked, arrived, injecting, home, cancelled, did_not_arrive):
         journey.refresh_from_db()
     return UnitDay(booked, arrived, injecting, home, cancelled, did_not_arrive, start)

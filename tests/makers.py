@@ -8,10 +8,23 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from journey import roles
 from journey.demo import answer_stage, settled_round
-from journey.models import Answer, ItemDefinition, Journey, JourneyEvent, Pathway, Patient, StageDefinition, StageVisit
+from journey.models import (
+    Answer,
+    ItemDefinition,
+    Journey,
+    JourneyEvent,
+    Occasion,
+    Pathway,
+    Patient,
+    Reason,
+    ReasonCategory,
+    StageDefinition,
+    StageVisit,
+)
 
 PASSWORD = "test-password-long-enough"
 PADSS = ("vitals", "activity", "pain_nausea", "bleeding", "intake_output")
@@ -149,14 +162,15 @@ def walk_to(journey: Journey, stage_code: str, by: Any, *, now: datetime | None 
         record_all_rounds(journey, by, now=now)
         if journey.open_visit().minimum_minutes:
             override(journey, now=now)
-        journey.complete_stage(by=by, now=now)
+        complete(journey, by, now=now)
     return journey.open_visit()
 
 
 def record_all_rounds(journey: Journey, by: Any, *, now: datetime | None = None) -> None:
+    """Record every open scheduled round at its due time, so each counts (rounds are timed)."""
     for slot in journey.open_visit().round_slots(now):
-        if slot.done is None:
-            journey.record_round(settled_round(), by=by, now=now)
+        if slot.is_open and slot.scheduled:
+            journey.record_round(settled_round(), by=by, now=slot.due_at)
 
 
 def score_padss(journey: Journey, by: Any, points: tuple[int, ...] = (2, 2, 2, 2, 2)) -> None:
@@ -188,3 +202,29 @@ def footprint(journey: Journey) -> tuple:
         Answer.objects.filter(visit__journey=journey).count(),
         JourneyEvent.objects.filter(journey=journey).count(),
     )
+
+
+def coded(occasion: str, code: str = "other") -> Reason:
+    """A reason from the unit's list (the migration ships it; made again if a test emptied the tables)."""
+    category = ReasonCategory.OTHER if code == "other" else ReasonCategory.CLINICAL
+    reason, _ = Reason.objects.get_or_create(
+        occasion=occasion, code=code, defaults={"category": category, "label": code.replace("_", " ").capitalize()}
+    )
+    return reason
+
+
+def cancel(journey: Journey, by: Any, why: str = "Patient asked to rebook", **kwargs: Any) -> None:
+    """Cancel with the coded "other" reason for the moment (before or after arrival) and ``why`` as its words."""
+    arrived = journey.status != Journey.Status.SCHEDULED
+    occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
+    journey.cancel(reason=coded(occasion), detail=why, by=by, **kwargs)
+
+
+def complete(journey: Journey, by: Any, **kwargs: Any) -> StageVisit | None:
+    """Complete the current stage as a nurse would: with a coded delay reason when it ran over its target
+    (tests about something else than delays)."""
+    visit = journey.current_visit
+    now = kwargs.get("now")
+    if visit is not None and "delay_reason" not in kwargs and visit.is_over_target(now or timezone.now()):
+        kwargs["delay_reason"] = coded(Occasion.DELAY, "awaiting_review")
+    return journey.complete_stage(by=by, **kwargs)

@@ -5,6 +5,9 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-insecure-key-not-for-any-deployment")
 # The test client and the browser tests speak plain HTTP; tests/tracker/test_deploy.py checks the HTTPS settings.
 os.environ.setdefault("DJANGO_HTTPS", "0")
+os.environ.setdefault("TRACKER_AUDIT_KEY", "tests-only-audit-key-not-for-any-deployment")
+# Tests that publish the audit head point this at a temporary file or socket.
+os.environ.setdefault("TRACKER_AUDIT_HEAD", "off")
 
 from tracker.settings import *
 

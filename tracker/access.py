@@ -23,9 +23,17 @@ class WardRequest(HttpRequest):
     board_token: str
 
 
+class RoleRefused(PermissionDenied):
+    """A signed-in user whose role lacks ``permission`` (logged in one line by tracker/log_filters.py)."""
+
+    def __init__(self, permission: str):
+        super().__init__("Your role does not open this page.")
+        self.permission = permission
+
+
 def _check(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
-        raise PermissionDenied("Your role does not open this page.")
+        raise RoleRefused(permission)
 
 
 def requires(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

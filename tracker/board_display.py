@@ -3,6 +3,7 @@ a template resolving dozens of lookups and filters per row was most of its cost.
 domain's StageTimer, rendered by the one timer partial every screen shares."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +11,8 @@ from django.utils import timezone
 from journey.board import BoardRow
 from journey.levels import format_levels
 from journey.models import StageTimer
+from journey.time_home import TimeHome
+from journey.wording import LEVELS_TO_CONFIRM, duration, person
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,13 @@ class RowDisplay:
     stage: str
     timer: StageTimer | None
     alerts: list[tuple[str, str]]
-    home_by: str
+    home_by: str  # the likely time home
+    home_range: str  # earliest and the late (9 in 10) time, or that it comes from the targets
+    news2: str = ""  # "NEWS2 5 · Medium": the word always beside the colour
+    news2_css: str = ""
+    news2_at: str = ""
+    nurse: str = ""
+    late: str = ""  # the last round's lateness, "Round 4 late by 20 min"
 
 
 def displays(rows: list[BoardRow]) -> list[RowDisplay]:
@@ -39,9 +48,29 @@ def _display(row: BoardRow, journey_url: str) -> RowDisplay:
         url=f"{journey_url}{journey.pk}/",
         who=f"{journey.patient.initials} · {journey.patient.mrn[-4:]}",
         procedure=journey.pathway.name,
-        levels=format_levels(journey.planned_levels),
+        levels=format_levels(journey.planned_levels) if journey.planned_levels else LEVELS_TO_CONFIRM.capitalize(),
         stage=row.stage_name,
         timer=row.timer,
         alerts=[(alert.kind, alert.text) for alert in row.alerts],
-        home_by=timezone.localtime(row.expected_home).strftime("%H:%M") if row.expected_home else "—",
+        home_by=_clock(row.time_home.likely) if row.time_home else "—",
+        home_range=_home_range(row.time_home),
+        news2=f"NEWS2 {row.news2.news2_total} · {row.news2.get_news2_risk_display()}" if row.news2 else "",
+        news2_css=f"news2-{row.news2.news2_risk}" if row.news2 else "",
+        news2_at=timezone.localtime(row.news2.recorded_at).strftime("%H:%M") if row.news2 else "",
+        nurse=person(row.nurse) if row.nurse else "",
+        late=(
+            f"Round {row.news2.number} late by {duration(row.news2.late_by)}" if row.news2 and row.news2.late_by else ""
+        ),
     )
+
+
+def _clock(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _home_range(home: TimeHome | None) -> str:
+    if home is None:
+        return ""
+    if not home.from_history:
+        return f"earliest {_clock(home.earliest)} · from targets"
+    return f"earliest {_clock(home.earliest)} · 9 in 10 by {_clock(home.late)}"

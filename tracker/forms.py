@@ -11,7 +11,20 @@ from django import forms
 from django.utils import timezone
 
 from journey.levels import LEVELS_HELP, parse_levels
-from journey.models import Answer, ItemDefinition, ObservationRound, Pathway, PatientDetails, RedFlagKind, StageVisit
+from journey.models import (
+    Answer,
+    Handover,
+    ItemDefinition,
+    ObservationRound,
+    Occasion,
+    Pathway,
+    PatientDetails,
+    Reason,
+    RedFlagKind,
+    Spo2Scale,
+    StageVisit,
+)
+from journey.models.red_flags import SCORED_KINDS
 from journey.validators import check_date_of_birth, clean_mrn, clean_phone
 
 Kind = ItemDefinition.Kind
@@ -213,6 +226,21 @@ class ChecklistForm(forms.Form):
                 widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel", "autocomplete": "off"}),
             )
 
+        # Asked when the stage runs over its target; the domain refuses a late completion without one.
+        self.fields["delay_reason"] = forms.ModelChoiceField(
+            queryset=Reason.objects.offered_for(Occasion.DELAY),
+            required=False,
+            label="Main reason for the delay",
+            empty_label="Choose a reason…",
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+        self.fields["delay_detail"] = forms.CharField(
+            label="A few words (needed for “Other”)",
+            required=False,
+            max_length=300,
+            widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+        )
+
     def clean_driver_phone(self) -> str:
         return clean_phone(self.cleaned_data.get("driver_phone", ""))
 
@@ -235,6 +263,11 @@ class ChecklistForm(forms.Form):
             return None
         was_name, newline, was_phone = shown.partition("\n")
         return name, phone, (was_name, was_phone) if newline else None
+
+    def delay(self) -> dict[str, Any]:
+        """The delay reason as ``Journey.complete_stage`` takes it."""
+        data = self.cleaned_data
+        return {"delay_reason": data.get("delay_reason"), "delay_detail": data.get("delay_detail", "")}
 
     def values(self) -> dict[ItemDefinition, Any]:
         """What was posted for each item, in the shape ItemDefinition.clean_value reads."""
@@ -321,10 +354,25 @@ class RoundForm(forms.ModelForm):
 
     class Meta:
         model = ObservationRound
-        fields = ["systolic", "diastolic", "heart_rate", "resp_rate", "spo2", "pain", "legs", "dressing"]
+        fields = [
+            "systolic",
+            "diastolic",
+            "heart_rate",
+            "resp_rate",
+            "spo2",
+            "spo2_scale",
+            "on_oxygen",
+            "temperature",
+            "consciousness",
+            "pain",
+            "legs",
+            "dressing",
+        ]
         widgets = {
             "legs": forms.RadioSelect,
             "dressing": forms.RadioSelect,
+            "consciousness": forms.RadioSelect,
+            "spo2_scale": forms.RadioSelect,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -334,22 +382,102 @@ class RoundForm(forms.ModelForm):
             field.widget.attrs.update({"inputmode": "numeric"})
             measure = ObservationRound.measure_name(name).split(" (")[0].lower()
             field.error_messages["required"] = f"Enter the {measure}."
+        temperature = self.fields["temperature"]
+        temperature.required = True
+        temperature.widget.attrs.update({"inputmode": "decimal", "step": "0.1"})
+        temperature.error_messages["required"] = "Enter the temperature (°C, one decimal)."
+        temperature.error_messages["max_decimal_places"] = "Enter the temperature with one decimal, such as 36.8."
         # Radio buttons need no "---------" choice: nothing ticked already says "not checked yet".
         cast(forms.ChoiceField, self.fields["legs"]).choices = ObservationRound.Legs.choices
         cast(forms.ChoiceField, self.fields["dressing"]).choices = ObservationRound.Dressing.choices
+        consciousness = cast(forms.ChoiceField, self.fields["consciousness"])
+        consciousness.choices = ObservationRound.Consciousness.choices
+        consciousness.required = True
+        consciousness.label = "Consciousness (ACVPU)"
+        scale = cast(forms.ChoiceField, self.fields["spo2_scale"])
+        scale.choices = Spo2Scale.choices
+        scale.label = "SpO2 scale (Scale 2 only when a clinician has set it)"
         self.fields["legs"].error_messages["required"] = "Check the legs' strength and sensation."
         self.fields["dressing"].error_messages["required"] = "Check the dressing."
+        self.fields["consciousness"].error_messages["required"] = "Check consciousness (ACVPU)."
         self.helper = crispy_helper(
             "version",
             Row(Column("systolic"), Column("diastolic"), Column("heart_rate"), Column("resp_rate"), Column("spo2")),
-            Row(Column("pain", css_class="col-md-2"), Column("legs"), Column("dressing")),
+            Row(
+                Column("temperature", css_class="col-md-2"),
+                Column("on_oxygen", css_class="col-md-3"),
+                Column("spo2_scale"),
+            ),
+            Row(
+                Column("consciousness", css_class="col-md-3"),
+                Column("pain", css_class="col-md-2"),
+                Column("legs"),
+                Column("dressing"),
+            ),
             save_button(self, "Record this round"),
+        )
+
+
+class Spo2ScaleForm(forms.Form):
+    version = VersionField()
+    scale = forms.TypedChoiceField(
+        label="SpO2 scale for this patient", choices=Spo2Scale.choices, coerce=int, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(label="Clinical reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scale"].error_messages["required"] = "Choose Scale 1 or Scale 2."
+        self.fields["reason"].error_messages["required"] = "Write why this scale applies."
+        self.helper = crispy_helper(
+            "version", "scale", "reason", Submit("save", "Set the scale", css_class="btn-warning")
+        )
+
+
+class MissedRoundForm(forms.Form):
+    version = VersionField()
+    reason = forms.CharField(label="Why was it missed?", max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = "Write why the round was missed."
+        self.helper = crispy_helper(
+            "version", "reason", Submit("save", "Mark missed", css_class="btn-outline-danger btn-sm")
+        )
+
+
+class HandoverForm(forms.Form):
+    version = VersionField()
+    occasion = forms.ChoiceField(label="Handover", choices=Handover.Occasion.choices, widget=forms.RadioSelect)
+    situation = forms.CharField(label="Situation", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    background = forms.CharField(label="Background", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    assessment = forms.CharField(label="Assessment", max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    recommendation = forms.CharField(label="Recommendation", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occasion"].error_messages["required"] = "Choose when this handover happens."
+        for name in ("situation", "background", "assessment", "recommendation"):
+            self.fields[name].error_messages["required"] = f"Write the {name}."
+        self.helper = crispy_helper(
+            "version",
+            "occasion",
+            "situation",
+            "background",
+            "assessment",
+            "recommendation",
+            Submit("save", "Write the handover"),
         )
 
 
 class RedFlagForm(forms.Form):
     version = VersionField()
-    kind = forms.ChoiceField(label="Red flag seen", choices=RedFlagKind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="Red flag seen",
+        # NEWS2 flags come from a round's score, never chosen at the bedside.
+        choices=[(value, label) for value, label in RedFlagKind.choices if value not in SCORED_KINDS],
+        widget=forms.RadioSelect,
+    )
     detail = forms.CharField(label="What you saw", max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -393,6 +521,46 @@ class NoteForm(forms.Form):
         self.helper = crispy_helper("version", "note", save_button(self, button, css))
 
 
+class BookingForm(forms.Form):
+    """Correct the booking on the ward: record the levels a booking came without, or move the bay."""
+
+    version = VersionField()
+    planned_levels = forms.CharField(label="Planned vertebral levels", max_length=100, help_text=LEVELS_HELP)
+    bay = forms.CharField(label="Bay", max_length=20, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["planned_levels"].error_messages["required"] = "Enter the planned levels, such as T12, L1."
+        self.helper = crispy_helper(
+            "version",
+            Row(Column("planned_levels", css_class="col-md-8"), Column("bay")),
+            Submit("save", "Save the booking", css_class="btn-secondary"),
+        )
+
+    def clean_planned_levels(self) -> list[str]:
+        return parse_levels(self.cleaned_data["planned_levels"])
+
+
+class CodedReasonForm(forms.Form):
+    """A reason from the unit's coded list for one occasion (cancelling, did not arrive, admitted
+    overnight, unplanned return), with a few words that "Other" needs."""
+
+    version = VersionField()
+    reason = forms.ModelChoiceField(queryset=Reason.objects.none(), empty_label="Choose a reason…")
+    detail = forms.CharField(label="A few words (needed for “Other”)", required=False, max_length=300)
+
+    def __init__(
+        self, *args: Any, occasion: str, label: str, button: str, css: str = "btn-primary", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        assert isinstance(reason, forms.ModelChoiceField)
+        reason.queryset = Reason.objects.offered_for(occasion)
+        reason.label = label
+        reason.error_messages["required"] = "Choose a reason from the list."
+        self.helper = crispy_helper("version", "reason", "detail", Submit("save", button, css_class=css))
+
+
 class DriverForm(forms.Form):
     version = VersionField()
     name = forms.CharField(label="Driver's name", max_length=100, required=False)
@@ -408,3 +576,18 @@ class DriverForm(forms.Form):
 
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])
+
+
+class ReviewForm(EscalationForm):
+    """Who was asked to review a low-medium NEWS2, and when (recorded like an escalation)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["told_who"].label = "Clinician asked to review (name and role)"
+        self.fields["told_who"].error_messages["required"] = "Write who was asked to review."
+        self.fields["told_at"].error_messages["required"] = "Enter when they were asked."
+        self.helper = crispy_helper(
+            "version",
+            Row(Column("told_who", css_class="col-md-7"), Column("told_at")),
+            Submit("save", "Record the review request", css_class="btn-warning"),
+        )

@@ -19,8 +19,18 @@ from tracker.access import client_address
 SIGNED_IN_AT = "ward_signed_in_at"
 ACTIVE_AT = "ward_active_at"
 SIGNED_OUT_BECAUSE = "ward_signed_out_because"
-# Activity is written to the session at most this often: one write per half minute, not per click.
+# Activity is written to the session at most once per resolution, not per click: one database write per
+# half minute at most. The last activity recorded can be up to one resolution older than the real one, so
+# the idle sign-out may come that much early. Decision: the resolution is 30 s or a thirtieth of the idle
+# limit, whichever is shorter, so the sign-out is never late and never more than 1/30 of the limit early
+# (30 s of 15 min; 4 s of a 2-minute limit). tests/tracker/test_sessions.py holds it to that.
 ACTIVITY_RESOLUTION = 30
+ACTIVITY_RESOLUTION_SHARE = 30
+
+
+def activity_resolution() -> float:
+    """Seconds between two writes of a session's last activity."""
+    return min(ACTIVITY_RESOLUTION, settings.TRACKER_IDLE_TIMEOUT.total_seconds() / ACTIVITY_RESOLUTION_SHARE)
 
 
 class HtmxSignInRedirectMiddleware:
@@ -122,7 +132,7 @@ class WardSessionMiddleware:
             logout(request)  # ends the server session; request.user is anonymous from here on
             request.session[SIGNED_OUT_BECAUSE] = because
             return
-        if not getattr(view, "ward_passive", False) and idle >= ACTIVITY_RESOLUTION:
+        if not getattr(view, "ward_passive", False) and idle >= activity_resolution():
             session[ACTIVE_AT] = now
 
 

@@ -7,6 +7,7 @@ DATABASE_URL          e.g. postgres://user@127.0.0.1:5432/tracker (default: SQLi
 TRACKER_TIME_ZONE     the unit's time zone, e.g. Europe/London (default UTC). Times are stored in UTC.
 TRACKER_UNIT_NAME     the unit's name on the discharge sheet.
 TRACKER_UNIT_PHONE    the number patients call with a concern, printed on the discharge sheet.
+TRACKER_HL7_ASSIGNING_AUTHORITY  PID-3's assigning authority whose identifier is the MRN (default HOSP).
 DJANGO_HTTPS          1 (default unless DJANGO_DEBUG=1): HTTPS only, secure cookies, HSTS.
 DJANGO_TRUST_X_FORWARDED_PROTO  1 when a TLS-terminating proxy in front sets X-Forwarded-Proto.
 TRACKER_PROXY_COUNT   how many trusted proxies append to X-Forwarded-For (default 0: REMOTE_ADDR is the client).
@@ -14,6 +15,12 @@ TRACKER_IDLE_MINUTES  sign-out after this long without activity (default 15).
 TRACKER_SESSION_HOURS sign-out this long after signing in, whatever the activity (default 12).
 TRACKER_FHIR_MRN_SYSTEM  the hospital's MRN namespace in exported FHIR (Patient.identifier.system).
 TRACKER_FHIR_CODE_BASE   base URL of the unit's own FHIR code systems (stages, levels, red flags).
+TRACKER_AUDIT_KEY     the audit chain's HMAC key; required to serve unless DJANGO_DEBUG=1 (never in the database).
+TRACKER_AUDIT_OLD_KEYS  comma-separated earlier audit keys, so rows written under a rotated key still verify.
+TRACKER_CACHE         the board's render cache: empty (local memory per process), "db", or redis://host:port/db.
+TRACKER_AUDIT_HEAD    where each new head of the audit chain (seq:hash) is published as it is written: a file
+                      path (appended to), "syslog" (the local /dev/log), "syslog://host:port" (UDP), or "off".
+                      Default: audit-head.log in the project directory (git ignores it).
 """
 
 import os
@@ -42,6 +49,20 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (
     "django-insecure-development-only-key-never-use-in-production" if DEBUG else ""
 )
 MISSING_SECRET_KEY = "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development)."
+
+# The audit chain's rows are HMAC-SHA256 under this key: someone who can write the database but does not
+# hold the key cannot write a row that verifies. Like the secret key: from the environment, a fixed
+# development key only when debugging, and tracker/wsgi.py refuses to serve without one.
+TRACKER_AUDIT_KEY = os.environ.get("TRACKER_AUDIT_KEY", "") or (
+    "development-only-audit-key-never-use-in-production" if DEBUG else ""
+)
+# Keys used before the last rotation: older rows name their key's id and are verified with it.
+TRACKER_AUDIT_OLD_KEYS = [k.strip() for k in os.environ.get("TRACKER_AUDIT_OLD_KEYS", "").split(",") if k.strip()]
+MISSING_AUDIT_KEY = (
+    "Set TRACKER_AUDIT_KEY (python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+    "or DJANGO_DEBUG=1 for local development."
+)
+TRACKER_AUDIT_HEAD = os.environ.get("TRACKER_AUDIT_HEAD", str(BASE_DIR / "audit-head.log"))
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
@@ -166,6 +187,11 @@ TRACKER_UNIT_PHONE = os.environ.get("TRACKER_UNIT_PHONE", "0161 496 0000")
 # The FHIR export (journey/fhir.py): the hospital's MRN namespace, and the base of the unit's own code systems.
 TRACKER_FHIR_MRN_SYSTEM = os.environ.get("TRACKER_FHIR_MRN_SYSTEM", "https://hospital.example/fhir/sid/mrn")
 TRACKER_FHIR_CODE_BASE = os.environ.get("TRACKER_FHIR_CODE_BASE", "https://spine-day-unit.example/fhir").rstrip("/")
+# HL7 v2 bookings (manage.py hl7_listen): the MRN is PID-3's identifier with this assigning authority;
+# the ACKs name this application and facility in MSH-3 and MSH-4.
+TRACKER_HL7_ASSIGNING_AUTHORITY = os.environ.get("TRACKER_HL7_ASSIGNING_AUTHORITY", "HOSP")
+TRACKER_HL7_APPLICATION = os.environ.get("TRACKER_HL7_APPLICATION", "SPINE-TRACKER")
+TRACKER_HL7_FACILITY = os.environ.get("TRACKER_HL7_FACILITY", "DAY-UNIT")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -194,9 +220,27 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 TRACKER_PROXY_COUNT = int(os.environ.get("TRACKER_PROXY_COUNT", "0"))
 
-# Only the board's shared render lives here: a copy each app server makes for itself, never state
-# another server needs (sessions, lockouts and the audit chain are all in the database).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Only the board's renders live here (each row, and the whole board per change token): copies an app
+# server can always make again, never state another server needs (sessions, lockouts and the audit
+# chain are all in the database). Local memory per process by default; TRACKER_CACHE shares one cache
+# between app servers: "db" (the database's cache table: `manage.py createcachetable` once) or a Redis
+# URL (redis://host:6379/0, with the redis package installed). Without any, the board renders in full.
+# Room for a day's rows several minutes over (locmem's default of 300 entries would cull a big day).
+_cache = os.environ.get("TRACKER_CACHE", "").strip()
+if _cache == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+elif _cache.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
+    }
 
 # --- HTTPS and headers ---
 HTTPS = env_flag("DJANGO_HTTPS", default=not DEBUG)
@@ -236,6 +280,9 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is one line with who, where and which permission; real errors keep their traceback.
+    "filters": {"one_line_refusals": {"()": "tracker.log_filters.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import auth, board, errors, fhir, journeys, ward
+from tracker.views import auth, board, errors, fhir, journeys, reports, ward
 
 urlpatterns = [
     path("", ward.today, name="today"),
@@ -17,6 +17,16 @@ urlpatterns = [
         journeys.round_entered_in_error,
         name="journey-round-error",
     ),
+    path("journeys/<int:pk>/rounds/<int:number>/missed/", journeys.mark_round_missed, name="journey-round-missed"),
+    path("journeys/<int:pk>/rounds/<int:round_pk>/review/", journeys.news2_review, name="journey-news2-review"),
+    path("journeys/<int:pk>/spo2-scale/", journeys.set_spo2_scale, name="journey-spo2-scale"),
+    path("journeys/<int:pk>/handovers/", journeys.write_handover, name="journey-handover"),
+    path(
+        "journeys/<int:pk>/handovers/<int:handover_pk>/acknowledge/",
+        journeys.acknowledge_handover,
+        name="journey-handover-ack",
+    ),
+    path("handover-sheet/", journeys.handover_sheet, name="handover-sheet"),
     path("journeys/<int:pk>/red-flags/", journeys.raise_red_flag, name="journey-red-flag"),
     path(
         "journeys/<int:pk>/red-flags/<int:flag_pk>/escalation/",
@@ -26,7 +36,11 @@ urlpatterns = [
     path("journeys/<int:pk>/red-flags/<int:flag_pk>/resolve/", journeys.resolve_red_flag, name="journey-resolve"),
     path("journeys/<int:pk>/override/", journeys.override_minimum, name="journey-override"),
     path("journeys/<int:pk>/driver/", journeys.update_driver, name="journey-driver"),
+    path("journeys/<int:pk>/booking/", journeys.change_booking, name="journey-booking"),
     path("journeys/<int:pk>/cancel/", journeys.cancel, name="journey-cancel"),
+    path("journeys/<int:pk>/did-not-arrive/", journeys.did_not_arrive, name="journey-did-not-arrive"),
+    path("journeys/<int:pk>/unplanned-return/", journeys.unplanned_return, name="journey-return"),
+    path("journeys/<int:pk>/admit-overnight/", journeys.admit_overnight, name="journey-admit"),
     path("journeys/<int:pk>/discharge-sheet/", journeys.discharge_sheet, name="journey-discharge-sheet"),
     path("journeys/<int:pk>/family-card/", journeys.family_card, name="journey-family-card"),
     path("board/", board.board, name="board"),
@@ -34,6 +48,8 @@ urlpatterns = [
     path("board/rows/", board.board_poll, name="board-poll"),
     path("board/public/", board.public_board, name="board-public"),
     path("board/public/rows/", board.public_poll, name="board-public-poll"),
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/download/", reports.reports_csv, name="reports-csv"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/stay/", auth.stay_signed_in, name="stay-signed-in"),

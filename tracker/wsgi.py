@@ -11,5 +11,8 @@ try:
     settings.SECRET_KEY  # noqa: B018 (Django refuses an empty key when it is read)
 except ImproperlyConfigured:
     raise ImproperlyConfigured(settings.MISSING_SECRET_KEY) from None
+# Every request may write the audit chain: without its key, refuse to start rather than fail each write.
+if not settings.TRACKER_AUDIT_KEY:
+    raise ImproperlyConfigured(settings.MISSING_AUDIT_KEY)
 
 application = get_wsgi_application()

@@ -1,12 +1,23 @@
 """The audit trail: who viewed or changed which patient's record, when, and from which address.
 
-Rows form a hash chain: each row's hash covers the previous row's hash and its own content, so a row
-altered, removed or inserted later breaks the chain at that point (``manage.py verify_audit``).
+Rows form a keyed hash chain: each row's hash is an HMAC-SHA256, under a key kept outside the database
+(``TRACKER_AUDIT_KEY``), of the previous row's hash and its own content. A row altered, removed or
+inserted later breaks the chain at that point, and someone who can write the database but does not hold
+the key cannot recompute it (``manage.py verify_audit``). Each row names its key's id, so a rotated key
+still verifies the rows written before the rotation (``TRACKER_AUDIT_OLD_KEYS``).
+
+Rows written before the key existed carry no key id and a plain SHA-256 hash: they still verify as such,
+but only at the start of the chain. The first keyed row covers the last plain row's hash, so from then on
+they are anchored too; a plain row after a keyed one can only be a forgery.
+
+The newest head (seq:hash) is published outside the database as each row commits (journey/audit_head.py),
+so a tail cut off later is seen by ``verify_audit --head-log``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +27,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from journey import audit_head
 from journey.errors import JourneyError
 
 GENESIS = "0" * 64
@@ -27,6 +40,25 @@ GENESIS = "0" * 64
 CHAIN_LOCK = 0x4A4F55524E4559  # "JOURNEY"
 
 _address: ContextVar[str | None] = ContextVar("audit_address", default=None)
+
+
+def key_id(key: str) -> str:
+    """A short name for a key that tells nothing about it: which key a row was written under."""
+    return hashlib.sha256(b"tracker-audit-key-id\0" + key.encode()).hexdigest()[:12]
+
+
+def current_key() -> tuple[str, bytes]:
+    """(id, key) that new rows are written under; refused when none is configured."""
+    key = settings.TRACKER_AUDIT_KEY
+    if not key:
+        raise ImproperlyConfigured(settings.MISSING_AUDIT_KEY)
+    return key_id(key), key.encode()
+
+
+def key_ring() -> dict[str, bytes]:
+    """Every key a row may have been written under: the current one and those rotated out."""
+    keys = [k for k in [settings.TRACKER_AUDIT_KEY, *settings.TRACKER_AUDIT_OLD_KEYS] if k]
+    return {key_id(k): k.encode() for k in keys}
 
 
 @contextmanager
@@ -66,53 +98,120 @@ class AuditManager(models.Manager["AuditEntry"]):
         """Append one row to the chain. Inside a verb's transaction, the row commits (or not) with it.
 
         ``username`` names who acted when no person did: the interface token a system read through."""
+        subject = Subject(summary=summary, journey_id=journey_id, patient_id=patient_id, data=data)
+        return self.record_many(action, user=user, subjects=[subject], at=at, username=username)[0]
+
+    def record_many(
+        self, action: str, *, user: Any, subjects: list[Subject], at: datetime | None = None, username: str = ""
+    ) -> list[AuditEntry]:
+        """Append one row per subject (e.g. each patient on an admin list), in one insert."""
+        if not subjects:
+            return []
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Held to the end of the transaction: appends queue here instead of forking the chain.
                 # SQLite needs nothing: its IMMEDIATE transactions already admit one writer at a time.
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+            kid, key = current_key()
             last = self.order_by("-seq").values_list("seq", "hash").first()
             seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
             authenticated = user is not None and user.is_authenticated
-            entry = self.model(
-                seq=seq,
-                at=at or timezone.now(),
-                user=user if authenticated else None,
-                username=user.get_username() if authenticated else username,
-                address=_address.get(),
-                action=action,
-                journey_id=journey_id,
-                patient_id=patient_id,
-                summary=summary,
-                # Stored exactly as it will read back, so the hash can be recomputed from the row.
-                data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-                previous_hash=previous,
-            )
-            entry.hash = entry.compute_hash()
-            entry.save(force_insert=True)
-        return entry
+            at = at or timezone.now()
+            entries = []
+            for subject in subjects:
+                entry = self.model(
+                    seq=seq,
+                    at=at,
+                    user=user if authenticated else None,
+                    username=user.get_username() if authenticated else username,
+                    address=_address.get(),
+                    action=action,
+                    journey_id=subject.journey_id,
+                    patient_id=subject.patient_id,
+                    summary=subject.summary,
+                    # Stored exactly as it will read back, so the hash can be recomputed from the row.
+                    data=json.loads(json.dumps(subject.data or {}, cls=DjangoJSONEncoder)),
+                    previous_hash=previous,
+                    key_id=kid,
+                )
+                entry.hash = entry.compute_hash(key)
+                entries.append(entry)
+                seq, previous = seq + 1, entry.hash
+            if len(entries) == 1:
+                entries[0].save(force_insert=True)
+            else:
+                self.bulk_create(entries)
+            head = entries[-1]
+            # Published once the rows are committed (a row rolled back was never the head). A failure to
+            # publish is logged, never undoes the ward's change.
+            transaction.on_commit(lambda: audit_head.publish(head.seq, head.hash), robust=True)
+        return entries
 
-    def verify(self) -> ChainCheck:
-        """Walk the chain from the start; the first row whose link or content does not add up."""
-        expected_seq, previous, count = 1, GENESIS, 0
+    def verify(self, published: dict[int, str] | None = None) -> ChainCheck:
+        """Walk the chain from the start; the first row whose link, key or content does not add up.
+
+        ``published`` maps sequence numbers to the hashes published outside the database when they were
+        written (a head log, or one head written down): each must still be there, unchanged.
+        """
+        published = published or {}
+        ring = key_ring()
+        expected_seq, previous, count, plain = 1, GENESIS, 0, 0
+
+        def broken(seq: int, reason: str) -> ChainCheck:
+            return ChainCheck(count, expected_seq - 1, previous, seq, reason, plain)
+
         for entry in self.order_by("seq").iterator(chunk_size=2000):
             if entry.seq != expected_seq:
-                return ChainCheck(count, previous, entry.seq, f"entry {expected_seq} is missing")
+                return broken(entry.seq, f"entry {expected_seq} is missing")
             if entry.previous_hash != previous:
-                return ChainCheck(count, previous, entry.seq, "it does not follow the entry before it")
-            if entry.compute_hash() != entry.hash:
-                return ChainCheck(count, previous, entry.seq, "its content was changed after it was written")
+                return broken(entry.seq, "it does not follow the entry before it")
+            if not entry.key_id:
+                if count > plain:
+                    return broken(entry.seq, "it has no key, after keyed entries: it was written without the key")
+                if entry.compute_hash(None) != entry.hash:
+                    return broken(entry.seq, "its content was changed after it was written")
+                plain += 1
+            else:
+                key = ring.get(entry.key_id)
+                if key is None:
+                    return broken(
+                        entry.seq,
+                        f"it was written under key {entry.key_id}, which is neither TRACKER_AUDIT_KEY nor one of "
+                        "TRACKER_AUDIT_OLD_KEYS (give the key, or it was forged)",
+                    )
+                if not hmac.compare_digest(entry.compute_hash(key), entry.hash):
+                    return broken(entry.seq, "its content or hash was changed after it was written")
+            if published.get(entry.seq, entry.hash) != entry.hash:
+                return broken(entry.seq, "it is not the entry that was published when it was written")
             expected_seq, previous, count = expected_seq + 1, entry.hash, count + 1
-        return ChainCheck(count, previous, None, "")
+        if published and max(published) >= expected_seq:
+            last = max(published)
+            return broken(
+                expected_seq,
+                f"entries {expected_seq} to {last} were published when written but are gone: the tail was cut off",
+            )
+        return ChainCheck(count, expected_seq - 1, previous, None, "", plain)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What one audit row is about: the summary, and the journey and patient it concerns."""
+
+    summary: str
+    journey_id: int | None = None
+    patient_id: int | None = None
+    data: dict | None = None
 
 
 @dataclass(frozen=True)
 class ChainCheck:
     entries: int
-    head: str  # the hash of the last good row: written down elsewhere, it also reveals a cut-off tail
+    last_seq: int  # the last good row's number and hash: the head to keep elsewhere
+    head: str
     broken_at: int | None
     reason: str
+    plain: int = 0  # rows from before the key (plain SHA-256), all at the start of the chain
 
     @property
     def intact(self) -> bool:
@@ -143,6 +242,8 @@ class AuditEntry(models.Model):
     # Unique: two rows can never follow the same one, so the chain cannot fork even under a race.
     previous_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
+    # Which key the hash is an HMAC under (see key_id); empty on rows from before the key (plain SHA-256).
+    key_id = models.CharField(max_length=12, blank=True, default="")
 
     objects = AuditManager()
 
@@ -162,8 +263,9 @@ class AuditEntry(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise JourneyError("The audit trail cannot be deleted.")
 
-    def compute_hash(self) -> str:
-        content = [
+    def compute_hash(self, key: bytes | None) -> str:
+        """HMAC-SHA256 under ``key`` of the row's content; plain SHA-256 for a row from before the key."""
+        content: list[Any] = [
             self.seq,
             self.at.astimezone(UTC).isoformat(),
             self.user_id,
@@ -176,5 +278,9 @@ class AuditEntry(models.Model):
             self.data,
             self.previous_hash,
         ]
+        if key is None:
+            canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            return hashlib.sha256(canonical.encode()).hexdigest()
+        content.append(self.key_id)
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()

@@ -19,6 +19,8 @@ class JourneyEvent(ClinicalRecord):
         BOOKED = "checked_in", "Booked"
         ARRIVED = "arrived", "Arrived"
         DID_NOT_ARRIVE = "did_not_arrive", "Did not arrive"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        BOOKING_CHANGED = "booking_changed", "Booking changed"
         ANSWER_RECORDED = "answer", "Checklist answer"
         STAGE_COMPLETED = "stage_completed", "Stage completed"
         MINIMUM_OVERRIDDEN = "minimum_overridden", "Minimum overridden"
@@ -28,7 +30,14 @@ class JourneyEvent(ClinicalRecord):
         ESCALATED = "escalated", "Red flag escalated"
         RED_FLAG_RESOLVED = "red_flag_resolved", "Red flag resolved"
         DRIVER_UPDATED = "driver", "Driver details"
+        ROUND_MISSED = "round_missed", "Observation round missed"
+        REVIEW_ASKED = "news2_review", "NEWS2 review asked"
+        SPO2_SCALE_SET = "spo2_scale", "SpO2 scale set"
+        HANDOVER_WRITTEN = "handover", "Handover written"
+        HANDOVER_ACKNOWLEDGED = "handover_acknowledged", "Handover acknowledged"
         CANCELLED = "cancelled", "Cancelled"
+        ADMITTED_OVERNIGHT = "admitted", "Admitted overnight"
+        UNPLANNED_RETURN = "unplanned_return", "Unplanned return to the procedure room"
 
     journey = models.ForeignKey("journey.Journey", on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -1,95 +1,127 @@
-"""Access for the hospital's systems: a token per calling system, for the read-only FHIR interface.
+"""The hospital's interfaces: the service-code table, appointments booked by the hospital's schedule, and
+the log of every HL7 v2 message received (stored before it is applied, never deleted).
 
-A token stands for a system (the integration engine), not for a person: it cannot sign in to the ward's
-screens, and the ward's sign-in cannot stand in for it. Only a hash of the token is kept; the token itself
-is shown once, when the unit's administrator creates it, and a revoked token never opens anything again.
+The rules for reading a message live in journey/hl7.py; storing and applying it in journey/hl7_inbox.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.db.models import Q
 
-from journey.errors import JourneyError
-
-# Shown in the admin beside each token, so a token in a config file can be matched to its row.
-PREFIX_LENGTH = 8
+from journey.models.records import ClinicalRecord, NeverDeletedManager
 
 
-def token_hash(plain: str) -> str:
-    """SHA-256 of the token. 256 random bits cannot be guessed, so a fast hash loses nothing against
-    brute force (unlike a password, which needs a slow one), and it lets a token be looked up by its hash."""
-    return hashlib.sha256(plain.encode()).hexdigest()
+class ServiceCodeManager(models.Manager["ServiceCode"]):
+    def get_by_natural_key(self, code: str) -> ServiceCode:
+        return self.get(code=code)
 
 
-class InterfaceTokenManager(models.Manager["InterfaceToken"]):
-    def issue(self, *, name: str, by: Any, now: datetime | None = None) -> tuple[InterfaceToken, str]:
-        """A new token for the system ``name``: the row, and the plain token to hand over once."""
-        name = " ".join((name or "").split())
-        if not name:
-            raise JourneyError("Name the system that will use this token, e.g. the trust's integration engine.")
-        token = self.model(name=name, created_at=now or timezone.now(), created_by=by)
-        plain = token.new_key()
-        token.save(force_insert=True)
-        return token, plain
+class ServiceCode(models.Model):
+    """AIS-3 of a scheduling message -> the pathway the patient is booked on. Edited by the unit's admin."""
 
-    def authenticate(self, plain: str | None) -> InterfaceToken | None:
-        """The live token this plain text is, or None (unknown, empty or revoked)."""
-        if not plain:
-            return None
-        return self.filter(key_hash=token_hash(plain), revoked_at__isnull=True).first()
-
-
-class InterfaceToken(models.Model):
-    name = models.CharField(
-        max_length=100, unique=True, help_text="The system that calls with this token, e.g. Trust integration engine."
+    code = models.CharField(
+        max_length=50,
+        unique=True,
+        help_text="The procedure code the hospital's schedule sends in AIS-3 (upper case), e.g. VERTEBROPLASTY.",
     )
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    key_prefix = models.CharField("token starts with", max_length=PREFIX_LENGTH, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, editable=False, related_name="+"
-    )
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
-    )
+    pathway = models.ForeignKey("journey.Pathway", on_delete=models.PROTECT, related_name="service_codes")
+    description = models.CharField(max_length=200, blank=True, help_text="What the hospital calls it.")
 
-    objects = InterfaceTokenManager()
+    objects = ServiceCodeManager()
 
     class Meta:
-        ordering = ["name"]
-        verbose_name = "interface token"
+        ordering = ["code"]
+        verbose_name = "procedure code from the hospital's schedule"
+        verbose_name_plural = "procedure codes from the hospital's schedule"
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.key_prefix}…{', revoked' if self.revoked_at else ''})"
+        return f"{self.code} -> {self.pathway}"
 
-    def new_key(self) -> str:
-        """Give this (unsaved) token its secret: returns the plain token, keeps only its hash."""
-        if self.pk is not None:
-            raise JourneyError("A token's secret is set once, when it is created: revoke it and create another.")
-        plain = secrets.token_urlsafe(32)
-        self.key_hash, self.key_prefix = token_hash(plain), plain[:PREFIX_LENGTH]
-        return plain
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    natural_key.dependencies = ["journey.pathway"]  # type: ignore[attr-defined]
+
+
+class HospitalAppointment(ClinicalRecord):
+    """The hospital schedule's appointment id (SCH-2, or SCH-1) of a journey it booked.
+
+    Kept beside the journey rather than on it: a journey booked on the ward has none, and the id is the
+    interface's key for later messages (rescheduled, modified, cancelled, did not arrive)."""
+
+    appointment_id = models.CharField(
+        max_length=100, unique=True, help_text="The filler appointment id (SCH-2), or the placer's (SCH-1)."
+    )
+    journey = models.OneToOneField("journey.Journey", on_delete=models.PROTECT, related_name="hospital_appointment")
+    sender = models.CharField(max_length=200, help_text="MSH-3^MSH-4 of the message that booked it.")
+    booked_at = models.DateTimeField()
+
+    objects = NeverDeletedManager["HospitalAppointment"]()
+
+    class Meta:
+        ordering = ["-booked_at"]
+        verbose_name = "appointment from the hospital's schedule"
+        verbose_name_plural = "appointments from the hospital's schedule"
+
+    def __str__(self) -> str:
+        return f"Appointment {self.appointment_id}"
+
+
+class InboundMessage(ClinicalRecord):
+    """One HL7 v2 message as it arrived, what was done with it and the ACK that answered it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "Stored, not yet applied"
+        APPLIED = "AA", "AA: applied"
+        ERROR = "AE", "AE: understood, not applied"
+        REJECTED = "AR", "AR: rejected"
+
+    received_at = models.DateTimeField(db_index=True)
+    peer = models.CharField(max_length=100, blank=True, help_text="The address the message came from.")
+    sender = models.CharField(max_length=200, blank=True, help_text="MSH-3^MSH-4: sending application^facility.")
+    control_id = models.CharField("control id", max_length=200, blank=True, help_text="MSH-10.")
+    message_type = models.CharField(max_length=30, blank=True, help_text="MSH-9, e.g. SIU^S12.")
+    raw = models.TextField(help_text="The message as received (segments separated by carriage returns).")
+    outcome = models.CharField(max_length=2, choices=Outcome.choices, blank=True, db_index=True)
+    error = models.TextField(blank=True, help_text="Why it was not applied, in words.")
+    ack = models.TextField("ACK sent", blank=True)
+    journey = models.ForeignKey(
+        "journey.Journey", on_delete=models.PROTECT, null=True, blank=True, related_name="hl7_messages"
+    )
+    patient = models.ForeignKey(
+        "journey.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="hl7_messages"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    replayed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = NeverDeletedManager["InboundMessage"]()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = "HL7 message received"
+        verbose_name_plural = "HL7 messages received"
+        constraints = [
+            # The same control id from the same sender is one message, however often it is sent.
+            models.UniqueConstraint(
+                fields=["sender", "control_id"], condition=~Q(control_id=""), name="one_message_per_control_id"
+            ),
+        ]
+        permissions = [("replay_inboundmessage", "Can replay a message that was not applied")]
+
+    def __str__(self) -> str:
+        return f"{self.message_type or 'message'} {self.control_id or '(no control id)'} from {self.sender or '?'}"
 
     @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None
-
-    def revoke(self, *, by: Any, now: datetime | None = None) -> bool:
-        """Stop the token working from now on; False when it was already revoked (nothing changes)."""
-        updated = InterfaceToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
-            revoked_at=now or timezone.now(), revoked_by=by
-        )
-        self.refresh_from_db(fields=["revoked_at", "revoked_by"])
-        return bool(updated)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        # The audit trail names the token each read came through: the row stays, revoked.
-        raise JourneyError("Interface tokens are revoked, never deleted: the audit trail refers to them.")
+    def may_replay(self) -> bool:
+        return self.outcome == self.Outcome.ERROR

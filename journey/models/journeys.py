@@ -29,6 +29,7 @@ from journey.errors import (
     JourneyClosed,
     JourneyError,
     NotPermitted,
+    NotReadyForRound,
     OutOfOrder,
     StageNotReady,
     StaleJourney,
@@ -37,18 +38,38 @@ from journey.errors import (
 from journey.levels import parse_levels
 from journey.models.audit import AuditEntry
 from journey.models.events import JourneyEvent
-from journey.models.observations import ObservationRound
+from journey.models.handovers import Handover
+from journey.models.observations import (
+    MissedRound,
+    News2Risk,
+    ObservationRound,
+    RoundRules,
+    RoundTiming,
+    Spo2Scale,
+    Spo2ScaleOrder,
+)
 from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
+from journey.models.reasons import Occasion, Reason, ReasonGiven
 from journey.models.records import ClinicalRecord, NeverDeletedQuerySet, alters_data
-from journey.models.red_flags import RedFlag, RedFlagKind
-from journey.models.visits import Answer, StageVisit
+from journey.models.red_flags import SCORED_KINDS, RedFlag, RedFlagKind
+from journey.models.visits import Answer, StageTimer, StageVisit
 from journey.validators import clean_phone, tidy
 from journey.wording import clock, duration, levels_text, person
 
 # Unambiguous when read aloud or from across a waiting room: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 PUBLIC_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 PUBLIC_CODE_LENGTH = 5
+
+
+# Every handover of the journey, oldest first, with who wrote and who acknowledged it (the board's nurse,
+# a handover waiting too long, the page's handover card).
+def _handovers() -> Prefetch:
+    return Prefetch(
+        "handovers",
+        queryset=Handover.objects.select_related("written_by", "acknowledged_by").order_by("written_at", "pk"),
+        to_attr="recent_handovers",
+    )
 
 
 class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
@@ -68,25 +89,42 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         )
 
     def for_list(self) -> JourneyQuerySet:
-        """Everything a list of journeys shows, in six queries whatever the count: journeys with patient
-        and pathway; their open stage visit with its stage; that visit's checklist items, standing answers
-        and observation rounds (the timer's "ready" needs them); their open red flags."""
+        """Everything a list of journeys shows, in eight queries whatever the count: journeys with their
+        patient; the pathways; their open stage visit; the stages; the stages' checklist items, the visits'
+        standing answers and observation rounds (the timer's "ready" needs them); their open red flags."""
+        # The few stages and pathways are read once and shared by every visit and journey (a join made one
+        # copy per row); lists (to_attr), not related managers, since a manager per visit cost a queryset
+        # clone each. Together most of a 1000-journey board's read time.
         open_visits = (
             StageVisit.objects.filter(completed_at__isnull=True)
-            .select_related("stage")
+            .prefetch_related("stage")
             .prefetch_related(
-                "stage__items",
+                Prefetch("stage__items", queryset=ItemDefinition.objects.all(), to_attr="checklist_items"),
                 Prefetch("answers", queryset=Answer.objects.filter(is_current=True), to_attr="standing_answers"),
-                "rounds",
+                Prefetch("rounds", queryset=ObservationRound.objects.all(), to_attr="all_rounds"),
+                "missed_rounds",
             )
         )
         return (
-            self.select_related("patient", "pathway")
+            self.select_related("patient")
+            .prefetch_related("pathway")
             .prefetch_related(Prefetch("visits", queryset=open_visits, to_attr="open_visits"))
             .prefetch_related(
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags")
             )
+            .prefetch_related(_handovers())
             .order_by("scheduled_time", "bay", "pk")
+        )
+
+    def in_unit(self) -> JourneyQuerySet:
+        """Patients on the unit now: arrived, not yet gone home or cancelled."""
+        return self.filter(status=Journey.Status.IN_PROGRESS)
+
+    def for_handover_sheet(self) -> JourneyQuerySet:
+        """The list's reads, plus every standing answer with its item (each patient's SBAR background)."""
+        answers = Answer.objects.filter(is_current=True).select_related("item").order_by("answered_at", "pk")
+        return self.for_list().prefetch_related(
+            Prefetch("visits__answers", queryset=answers, to_attr="handover_answers")
         )
 
     def on_board(self, day: date) -> JourneyQuerySet:
@@ -102,8 +140,12 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             .prefetch_related(
                 "stage__items",
                 Prefetch(
-                    "rounds", queryset=ObservationRound.objects.select_related("recorded_by", "entered_in_error_by")
+                    "rounds",
+                    queryset=ObservationRound.objects.select_related(
+                        "recorded_by", "entered_in_error_by", "review_recorded_by"
+                    ),
                 ),
+                Prefetch("missed_rounds", queryset=MissedRound.objects.select_related("marked_by")),
             )
         )
         return (
@@ -111,6 +153,14 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             .prefetch_related(Prefetch("visits", queryset=open_visit, to_attr="open_visits"))
             .prefetch_related(
                 Prefetch("red_flags", queryset=RedFlag.objects.filter(resolved_at__isnull=True), to_attr="open_flags")
+            )
+            .prefetch_related(_handovers())
+            .prefetch_related(
+                Prefetch(
+                    "spo2_scale_orders",
+                    queryset=Spo2ScaleOrder.objects.select_related("set_by").order_by("set_at", "pk"),
+                    to_attr="scale_orders",
+                )
             )
         )
 
@@ -151,14 +201,20 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         driver_phone: str = "",
         bay_handover: bool = False,
         now: datetime | None = None,
+        source: str = "",
     ) -> Journey:
         """Book a patient's procedure day: find (or register) the patient and the journey, in one
         transaction, so a refused booking leaves no new patient behind. The day starts when the patient
-        arrives (``arrive``). A refusal names the detail it is about (``JourneyError.field``). A bay held
-        by another patient whose day is not over is refused unless ``bay_handover`` says it is planned."""
+        arrives (``arrive``). A refusal names the detail it is about (``JourneyError.field``).
+
+        No planned levels (an empty list, as a booking from the hospital's schedule may come) books the
+        day with "levels to confirm": no stage closes until a nurse records them (``change_booking``).
+        ``source`` names who booked it when that is not ``by``'s doing alone ("the hospital's schedule").
+        A bay held by another patient whose day is not over is refused unless ``bay_handover`` says the
+        hand-over is planned."""
         now = now or timezone.now()
         try:
-            levels = parse_levels(planned_levels)
+            levels = parse_levels(planned_levels) if planned_levels != [] else []
         except ValidationError as exc:
             raise JourneyError(" ".join(exc.messages), field="planned_levels") from exc
         try:
@@ -189,7 +245,8 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
                         created_by=by,
                         created_at=now,
                     )
-                    summary = f"Booked for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
+                    booked = f"Booked by {source}" if source else "Booked"
+                    summary = f"{booked} for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
                     if handed_over_by is not None:
                         summary += f"; bay {journey.bay} handed over from {handed_over_by.patient.initials}"
                     journey._log(JourneyEvent.Kind.BOOKED, by, now, summary)
@@ -212,6 +269,7 @@ class Journey(ClinicalRecord):
         COMPLETED = "completed", "Gone home"
         CANCELLED = "cancelled", "Cancelled"
         DID_NOT_ARRIVE = "did_not_arrive", "Did not arrive"
+        ADMITTED_OVERNIGHT = "admitted", "Admitted overnight"
 
     # Journeys that hold no place: the patient may be booked again that day.
     NOT_HELD = (Status.CANCELLED, Status.DID_NOT_ARRIVE)
@@ -253,6 +311,7 @@ class Journey(ClinicalRecord):
             ("view_board", "Can view the status board"),
             ("view_public_board", "Can view the anonymised public board"),
             ("resolve_red_flag", "Can resolve a red flag"),
+            ("admit_overnight", "Can admit a patient overnight"),
         ]
 
     def __str__(self) -> str:
@@ -265,7 +324,12 @@ class Journey(ClinicalRecord):
 
     @property
     def is_closed(self) -> bool:
-        return self.status in (self.Status.COMPLETED, self.Status.CANCELLED, self.Status.DID_NOT_ARRIVE)
+        return self.status in (
+            self.Status.COMPLETED,
+            self.Status.CANCELLED,
+            self.Status.DID_NOT_ARRIVE,
+            self.Status.ADMITTED_OVERNIGHT,
+        )
 
     @property
     def scheduled_at(self) -> datetime:
@@ -292,20 +356,37 @@ class Journey(ClinicalRecord):
         visit = self.current_visit
         return visit is not None and visit.next_is_discharge and visit.timer(now).state == "ready"
 
-    def alerts(self, now: datetime) -> list[Alert]:
+    def alerts(self, now: datetime, timer: StageTimer | None = None) -> list[Alert]:
         """What about this journey needs someone's attention now, most urgent first. Uses only what
-        ``for_list`` prefetches, so a list of any length costs no extra query."""
+        ``for_list`` prefetches, so a list of any length costs no extra query. ``timer``: the current
+        stage's timer at ``now``, when the caller has it already."""
         alerts = [Alert("red-flag", f"Red flag: {flag.get_kind_display()}") for flag in self.open_red_flags]
         visit = self.current_visit
         if visit is not None:
-            overdue = [slot for slot in visit.round_slots(now) if slot.state == "overdue"]
+            slots = visit.round_slots(now)
+            if any(slot.state == "continuous" for slot in slots):
+                alerts.append(Alert("continuous", "NEWS2 high: continuous monitoring"))
+            overdue = [slot for slot in slots if slot.state == "overdue"]
             if overdue:
                 alerts.append(Alert("round-overdue", overdue_text([slot.number for slot in overdue])))
-            timer = visit.timer(now)
+            alerts.extend(
+                Alert("news2-review", f"NEWS2 review needed (round {r.number})")
+                for r in visit.standing_rounds()
+                if r.needs_review
+            )
+        waiting = self.waiting_handover() if not self.is_closed else None
+        if waiting is not None and waiting.waiting_too_long(now):
+            alerts.append(
+                Alert("handover", f"Handover waiting {duration(now - waiting.written_at)} for acknowledgement")
+            )
+        if visit is not None:
+            timer = timer or visit.timer(now)
             if timer.state == "over":
                 alerts.append(Alert("over-target", f"{visit.stage_name} over target"))
             elif timer.state == "ready":
                 alerts.append(Alert("ready", timer.label))
+        if not self.is_closed and not self.planned_levels:
+            alerts.append(Alert("levels", "Levels to confirm"))
         if not self.is_closed and not self.has_driver_details:
             alerts.append(Alert("no-driver", "No driver confirmed"))
         return alerts
@@ -329,6 +410,45 @@ class Journey(ClinicalRecord):
             .values_list("item__baseline", "value")
         )
         return {measure: Decimal(value) for measure, value in answers if value is not None}
+
+    def spo2_scale_order(self) -> Spo2ScaleOrder | None:
+        """The clinician's standing SpO2 scale order (the latest), or None: Scale 1."""
+        if hasattr(self, "scale_orders"):
+            return self.scale_orders[-1] if self.scale_orders else None
+        return self.spo2_scale_orders.select_related("set_by").order_by("set_at", "pk").last()
+
+    @property
+    def spo2_scale(self) -> int:
+        order = self.spo2_scale_order()
+        return order.scale if order else Spo2Scale.SCALE_1
+
+    def waiting_handover(self) -> Handover | None:
+        """The handover written and not yet acknowledged, if any (one at most)."""
+        if hasattr(self, "recent_handovers"):
+            return next((h for h in self.recent_handovers if not h.is_acknowledged), None)
+        return self.handovers.select_related("written_by").filter(acknowledged_at__isnull=True).first()
+
+    @property
+    def nurse(self) -> Any:
+        """The patient's nurse: whoever acknowledged the latest handover (None before any)."""
+        if hasattr(self, "recent_handovers"):
+            done = [h for h in self.recent_handovers if h.is_acknowledged]
+            return done[-1].acknowledged_by if done else None
+        last = (
+            self.handovers.filter(acknowledged_at__isnull=False)
+            .select_related("acknowledged_by")
+            .order_by("acknowledged_at", "pk")
+            .last()
+        )
+        return last.acknowledged_by if last else None
+
+    def last_news2_round(self) -> ObservationRound | None:
+        """The latest standing round with a NEWS2, in the current stage (for the board and the wall)."""
+        visit = self.current_visit
+        if visit is None:
+            return None
+        scored = [r for r in visit.standing_rounds() if r.news2_total is not None]
+        return max(scored, key=lambda r: (r.recorded_at, r.pk), default=None)
 
     @property
     def current_visit(self) -> StageVisit | None:
@@ -356,17 +476,141 @@ class Journey(ClinicalRecord):
 
     @alters_data
     def mark_did_not_arrive(
-        self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
     ) -> None:
-        """A booked patient who never came: the day ends without a stage, and the reason is kept."""
+        """A booked patient who never came: the day ends without a stage, with a coded reason kept."""
         now = now or timezone.now()
-        reason = written_reason(reason, what="why the patient did not arrive", minimum=1)
+        reason, detail = _coded(reason, detail, Occasion.DID_NOT_ARRIVE)
         with self._changing(expected_version) as journey:
             if journey.status != self.Status.SCHEDULED:
                 raise OutOfOrder(f"{journey.patient.full_name} has already arrived: cancel the procedure instead.")
             journey.status = self.Status.DID_NOT_ARRIVE
             journey._save_change("status")
-            journey._log(JourneyEvent.Kind.DID_NOT_ARRIVE, by, now, f"Did not arrive: {reason}")
+            given = journey._give_reason(reason, detail, by, now)
+            journey._log(
+                JourneyEvent.Kind.DID_NOT_ARRIVE, by, now, f"Did not arrive: {given.text}", data=given.history_data
+            )
+
+    @alters_data
+    def reschedule(
+        self,
+        *,
+        day: date,
+        scheduled_time: time,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+        source: str = "",
+    ) -> None:
+        """Move a booked day to another date or time, before the patient arrives."""
+        now = now or timezone.now()
+        with self._changing(expected_version) as journey:
+            if journey.status != self.Status.SCHEDULED:
+                raise OutOfOrder(f"{journey.patient.full_name} has already arrived: the day can no longer be moved.")
+            if (journey.day, journey.scheduled_time) == (day, scheduled_time):
+                raise _Unchanged
+            taken = (
+                Journey.objects.filter(patient_id=journey.patient_id, day=day)
+                .exclude(pk=journey.pk)
+                .exclude(status__in=Journey.NOT_HELD)
+            )
+            duplicate = JourneyError(
+                f"{journey.patient.full_name} already has a journey on {day:%d %b %Y}.", field="day"
+            )
+            if taken.exists():
+                raise duplicate
+            was = f"{journey.day:%d %b %Y} {journey.scheduled_time:%H:%M}"
+            journey.day, journey.scheduled_time = day, scheduled_time
+            try:
+                with transaction.atomic():
+                    journey._save_change("day", "scheduled_time")
+            except IntegrityError:
+                # Booked onto that day by another workstation between the check and the write.
+                raise duplicate from None
+            by_whom = f" by {source}" if source else ""
+            journey._log(
+                JourneyEvent.Kind.RESCHEDULED,
+                by,
+                now,
+                f"Rescheduled{by_whom} to {day:%d %b %Y} {scheduled_time:%H:%M} (was {was})",
+            )
+
+    @alters_data
+    def change_booking(
+        self,
+        *,
+        by: Any,
+        bay: str | None = None,
+        planned_levels: str | list[str] | None = None,
+        scheduled_time: time | None = None,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+        source: str = "",
+        bay_handover: bool = False,
+    ) -> None:
+        """Change the bay, the planned levels or the booked time; what is not given stays as it is.
+
+        Levels change until a stage has closed (consent checks them); the time until the patient arrives;
+        the bay at any time. Recording levels on a day booked with "levels to confirm" is this verb too.
+        A bay held by another patient whose day is not over is refused unless ``bay_handover`` says so.
+        """
+        now = now or timezone.now()
+        levels = None
+        if planned_levels is not None:
+            try:
+                levels = parse_levels(planned_levels)
+            except ValidationError as exc:
+                raise JourneyError(" ".join(exc.messages), field="planned_levels") from exc
+        if bay is not None:
+            bay = tidy(bay)
+            if len(bay) > 20:
+                raise JourneyError("A bay is at most 20 characters.", field="bay")
+        with self._changing(expected_version) as journey:
+            changes, fields = [], []
+            if bay is not None and bay != journey.bay:
+                handed_over_by = Journey.objects.refuse_held_bay(
+                    journey.day, bay, patient=journey.patient, handover=bay_handover
+                )
+                changes.append(f"bay {bay or 'none'} (was {journey.bay or 'none'})")
+                if handed_over_by is not None:
+                    changes.append(f"bay {bay} handed over from {handed_over_by.patient.initials}")
+                journey.bay = bay
+                fields.append("bay")
+            if levels is not None and levels != journey.planned_levels:
+                if journey.visits.filter(completed_at__isnull=False).exists():
+                    raise JourneyError(
+                        f"{journey.patient.full_name}'s levels were checked at consent and can no longer change: "
+                        "cancel and book again if they are wrong.",
+                        field="planned_levels",
+                    )
+                changes.append(f"{levels_text(levels)} (was {levels_text(journey.planned_levels)})")
+                journey.planned_levels = levels
+                fields.append("planned_levels")
+            if scheduled_time is not None and scheduled_time != journey.scheduled_time:
+                if journey.status != self.Status.SCHEDULED:
+                    raise OutOfOrder(
+                        f"{journey.patient.full_name} has already arrived: the booked time can no longer change."
+                    )
+                changes.append(f"time {scheduled_time:%H:%M} (was {journey.scheduled_time:%H:%M})")
+                journey.scheduled_time = scheduled_time
+                fields.append("scheduled_time")
+            if not changes:
+                raise _Unchanged
+            journey._save_change(*fields)
+            by_whom = f" by {source}" if source else ""
+            journey._log(
+                JourneyEvent.Kind.BOOKING_CHANGED,
+                by,
+                now,
+                f"Booking changed{by_whom}: {'; '.join(changes)}",
+                journey.current_visit,
+            )
 
     @alters_data
     def record_answer(
@@ -480,11 +724,15 @@ class Journey(ClinicalRecord):
         by: Any,
         now: datetime | None = None,
         expected_version: int | None = None,
+        delay_reason: Reason | None = None,
+        delay_detail: str = "",
     ) -> StageVisit | None:
         """Close the current stage and open the next one in pathway order; closing the last ends the day.
 
         ``stage`` is the stage the person meant to close: if the journey has moved on, nothing happens
-        twice. Returns the next stage's visit, or None when the journey is complete.
+        twice. A stage closing over its target needs ``delay_reason``, a coded reason for the delay (and
+        ``delay_detail``, a few words, when it is "other"); it goes in the history and the reports.
+        Returns the next stage's visit, or None when the journey is complete.
         """
         now = now or timezone.now()
         with self._changing(expected_version) as journey:
@@ -494,11 +742,26 @@ class Journey(ClinicalRecord):
             problems = visit.problems(now)
             if problems:
                 raise StageNotReady(f"{visit.stage_name} cannot be completed yet: {' '.join(problems)}", problems)
+            over = visit.is_over_target(now)
+            if over:
+                if delay_reason is None:
+                    raise DelayReasonNeeded(
+                        f"{visit.stage_name} took {duration(now - visit.started_at)}, over its "
+                        f"{duration(visit.target)} target: choose the main reason for the delay from the list."
+                    )
+                delay_detail = delay_reason.checked_detail(delay_detail, occasion=Occasion.DELAY)
             visit.completed_at = now
             visit.completed_by = by
-            visit.save(update_fields=["completed_at", "completed_by"])
+            if visit.next_is_discharge:
+                visit.ready_for_discharge_at = visit.became_ready_at(now)
+            visit.save(update_fields=["completed_at", "completed_by", "ready_for_discharge_at"])
             following = visit.stage.next_stage()
             took = duration(now - visit.started_at)
+            data: dict[str, Any] = {}
+            if over and delay_reason is not None:
+                given = journey._give_reason(delay_reason, delay_detail, by, now, visit)
+                took += f", over its {duration(visit.target)} target: {given.text}"
+                data = given.history_data
             if following is None:
                 journey.status = self.Status.COMPLETED
                 next_visit = None
@@ -507,7 +770,7 @@ class Journey(ClinicalRecord):
                 next_visit = journey._open(following, by, now)
                 summary = f"{visit.stage_name} completed ({took}); {following.name} started"
             journey._save_change("status")
-            journey._log(JourneyEvent.Kind.STAGE_COMPLETED, by, now, summary, visit)
+            journey._log(JourneyEvent.Kind.STAGE_COMPLETED, by, now, summary, visit, data)
         return next_visit
 
     @alters_data
@@ -584,42 +847,265 @@ class Journey(ClinicalRecord):
         now: datetime | None = None,
         expected_version: int | None = None,
     ) -> ObservationRound:
-        """Record the next observation round of the current stage; raises the red flags its values call for.
+        """Record an observation round of the current stage: scores its NEWS2, raises the red flags its
+        values call for, and keeps whether it was on time, late, or an extra round.
 
-        ``observations`` is an unsaved round holding the measured values (from the nurse's form).
+        ``observations`` is an unsaved round holding the measured values (from the nurse's form). A round
+        counts for a slot of the schedule from 5 minutes before that slot is due until the next slot's
+        window opens (after the 5-minute grace it is late); recorded before any open slot's window, it
+        is kept as an extra round that does not count.
         """
         now = now or timezone.now()
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
             if not visit.round_minutes:
                 raise OutOfOrder(f"{visit.stage_name} has no observation rounds.")
-            slots = visit.round_slots(now)
-            pending = next((slot for slot in slots if slot.done is None), None)
+            rules = RoundRules.objects.for_pathway(journey.pathway)
+            standing = visit.standing_rounds()
+            if not standing and not rules.first_round_before_handover:
+                journey._require_acknowledged_handover_into(visit)
+            scale = journey.spo2_scale_order()
+            if observations.spo2_scale != (scale.scale if scale else Spo2Scale.SCALE_1):
+                raise InvalidAnswer(journey._scale_refusal(scale))
             observations.visit = visit
-            if pending is not None:
-                observations.number, observations.due_at = pending.number, pending.due_at
-            else:  # past the schedule (a patient waiting to go home): extra rounds follow on, due at no set time
-                observations.number = max([len(slots), *(r.number for r in visit.standing_rounds())]) + 1
+            slots = visit.round_slots(now)
+            # The round whose window is open now: the latest one that has opened. A round so late that the
+            # next one's window has opened is not filled by this one; a clinician marks it missed.
+            opened = [slot for slot in slots if slot.opens_by(now)]
+            current = opened[-1] if opened else None
+            if current is not None and current.is_open:
+                observations.number, observations.due_at = current.number, current.due_at
+                late = current.is_late_at(now)
+                observations.timing = RoundTiming.LATE if late else RoundTiming.ON_TIME
+            else:
+                observations.number = visit.next_extra_number()
+                observations.due_at = None
+                coming = any(slot.is_open and not slot.opens_by(now) for slot in slots)
+                observations.timing = RoundTiming.EARLY if coming else RoundTiming.EXTRA
             observations.recorded_at, observations.recorded_by = now, by
+            needed = (("consciousness (ACVPU)", observations.consciousness), ("temperature", observations.temperature))
+            missing = [label for label, value in needed if value in (None, "")]
+            if missing:
+                raise InvalidAnswer(f"Record the {' and the '.join(missing)}: NEWS2 needs them.")
             try:
                 observations.full_clean()
+                result = observations.score_news2()
             except ValidationError as exc:
                 raise InvalidAnswer(" ".join(exc.messages)) from exc
-            observations.concerns, red = observations.assess(journey.baseline())
+            except ValueError as exc:
+                raise InvalidAnswer(f"These values cannot be scored: {exc}") from exc
+            observations.concerns, red = observations.assess(journey.baseline(), rules)
             observations.save()
-            summary = (
-                f"Round {observations.number}: BP {observations.systolic}/{observations.diastolic}, "
-                f"HR {observations.heart_rate}, RR {observations.resp_rate}, SpO2 {observations.spo2}%, "
-                f"pain {observations.pain}/10, {observations.get_legs_display().lower()}, "
-                f"dressing {observations.get_dressing_display().lower()}"
-            )
-            if observations.concerns:
-                summary += f". Check: {'; '.join(observations.concerns)}"
             journey._save_change()
-            journey._log(JourneyEvent.Kind.ROUND_RECORDED, by, now, summary, visit)
+            journey._log(
+                JourneyEvent.Kind.ROUND_RECORDED,
+                by,
+                now,
+                observations.summary(),
+                visit,
+                {
+                    "round": observations.pk,
+                    "timing": observations.timing,
+                    "news2": result.total,
+                    "risk": result.risk,
+                },
+            )
+            open_kinds = {flag.kind for flag in journey.red_flags.filter(resolved_at__isnull=True)}
             for kind, detail in red:
+                if kind in SCORED_KINDS and kind in open_kinds:
+                    continue  # the score's flag is still open: one flag, escalated once
                 journey._raise_red_flag(visit, kind, detail, by, now, observations)
         return observations
+
+    @alters_data
+    def mark_round_missed(
+        self, number: int, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> MissedRound:
+        """A clinician marks a scheduled round that was not done as missed, with the reason; recovery may then
+        close without it, and the history keeps it."""
+        now = now or timezone.now()
+        if not by.has_perm("journey.mark_round_missed"):
+            raise NotPermitted("Only a clinician (clinical lead) can mark a round as missed.")
+        reason = written_reason(reason, what="why the round was missed")
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            slot = next((s for s in visit.round_slots(now) if s.number == number and s.scheduled), None)
+            if slot is None:
+                raise JourneyError(f"{visit.stage_name} has no scheduled round {number}.")
+            if slot.done is not None:
+                raise JourneyError(
+                    f"Round {number} was recorded at {clock(slot.done.recorded_at)} by {person(slot.done.recorded_by)}."
+                )
+            if slot.missed is not None:
+                raise JourneyError(
+                    f"Round {number} was already marked missed by {person(slot.missed.marked_by)} "
+                    f"at {clock(slot.missed.marked_at)}."
+                )
+            if slot.state != "overdue" and not visit.minimum_overridden_at:
+                # Only a patient leaving early (the minimum overridden) misses a round before it is overdue.
+                raise JourneyError(f"Round {number} is not overdue yet (due {clock(slot.due_at)}): record it instead.")
+            missed = MissedRound.objects.create(
+                visit=visit, number=number, due_at=slot.due_at, marked_at=now, marked_by=by, reason=reason
+            )
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.ROUND_MISSED,
+                by,
+                now,
+                f"Round {number} (due {clock(slot.due_at)}) marked missed: {reason}",
+                visit,
+                {"round_number": number},
+            )
+        return missed
+
+    @alters_data
+    def record_news2_review(
+        self,
+        observations: ObservationRound,
+        *,
+        told_who: str,
+        told_at: datetime,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Low-medium NEWS2 asks for an urgent review by a clinician: record who was asked, and when."""
+        now = now or timezone.now()
+        told_who = written_reason(told_who, what="who was asked to review (name and role)", minimum=1)
+        with self._changing(expected_version) as journey:
+            mine = ObservationRound.objects.filter(pk=observations.pk, visit__journey=journey).first()
+            if mine is None:
+                raise JourneyError("That round belongs to another patient.")
+            if mine.news2_risk != News2Risk.LOW_MEDIUM:
+                raise JourneyError(f"Round {mine.number}'s NEWS2 does not ask for a review by itself.")
+            if mine.review_told_at is not None:
+                raise JourneyError(
+                    f"A review of round {mine.number} was already asked of {mine.review_told_who} "
+                    f"at {clock(mine.review_told_at)}."
+                )
+            if told_at > now + timedelta(minutes=1):
+                raise JourneyError("The time they were asked cannot be in the future.")
+            if told_at < mine.recorded_at - timedelta(hours=12):
+                raise JourneyError("The time they were asked is long before the round: check the time.")
+            mine.review_told_who, mine.review_told_at, mine.review_recorded_by = told_who, told_at, by
+            mine.save(update_fields=["review_told_who", "review_told_at", "review_recorded_by"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.REVIEW_ASKED,
+                by,
+                now,
+                f"NEWS2 {mine.news2_total} on round {mine.number}: review asked of {told_who} at {clock(told_at)}",
+                mine.visit,
+                {"round": mine.pk},
+            )
+
+    @alters_data
+    def set_spo2_scale(
+        self, scale: int, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> Spo2ScaleOrder:
+        """A clinician sets the SpO2 scale NEWS2 uses for this patient (Scale 2: hypercapnic respiratory
+        failure, target 88-92%), with the reason; kept with who and when."""
+        now = now or timezone.now()
+        if not by.has_perm("journey.set_spo2_scale"):
+            raise NotPermitted("Only a clinician (clinical lead) can set the SpO2 scale.")
+        if scale not in Spo2Scale.values:
+            raise JourneyError("Choose Scale 1 or Scale 2.")
+        reason = written_reason(reason, what="why this scale applies")
+        with self._changing(expected_version) as journey:
+            current = journey.spo2_scale_order()
+            if (current.scale if current else Spo2Scale.SCALE_1) == scale:
+                raise JourneyError(f"{Spo2Scale(scale).label.split(' (')[0]} is already the scale in use.")
+            order = Spo2ScaleOrder.objects.create(journey=journey, scale=scale, reason=reason, set_at=now, set_by=by)
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.SPO2_SCALE_SET,
+                by,
+                now,
+                f"SpO2 {Spo2Scale(scale).label} set: {reason}",
+                journey.current_visit,
+                {"scale": scale},
+            )
+        return order
+
+    @alters_data
+    def write_handover(
+        self,
+        *,
+        occasion: str,
+        situation: str,
+        background: str,
+        assessment: str,
+        recommendation: str,
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Handover:
+        """The handing nurse writes an SBAR handover; the receiving nurse acknowledges it (``acknowledge_handover``)."""
+        now = now or timezone.now()
+        if occasion not in Handover.Occasion.values:
+            raise JourneyError("Choose when this handover happens: into recovery, or a change of nurse or shift.")
+        texts = {
+            name: written_reason(text, what=f"the {name}", minimum=1)
+            for name, text in (
+                ("situation", situation),
+                ("background", background),
+                ("assessment", assessment),
+                ("recommendation", recommendation),
+            )
+        }
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            waiting = journey.waiting_handover()
+            if waiting is not None:
+                raise JourneyError(
+                    f"{person(waiting.written_by)}'s handover from {clock(waiting.written_at)} is still waiting for "
+                    "the receiving nurse: it must be acknowledged first."
+                )
+            if occasion == Handover.Occasion.INTO_RECOVERY and not visit.round_minutes:
+                raise OutOfOrder(f"{journey.patient.given_name} is in {visit.stage_name}, not in recovery.")
+            handover = Handover.objects.create(
+                journey=journey, visit=visit, occasion=occasion, written_at=now, written_by=by, **texts
+            )
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.HANDOVER_WRITTEN,
+                by,
+                now,
+                f"Handover ({handover.get_occasion_display().lower()}) written by {person(by)}",
+                visit,
+                {"handover": handover.pk},
+            )
+        return handover
+
+    @alters_data
+    def acknowledge_handover(
+        self, handover: Handover, *, by: Any, now: datetime | None = None, expected_version: int | None = None
+    ) -> None:
+        """The receiving nurse has read the handover; from now on they are the patient's nurse."""
+        now = now or timezone.now()
+        with self._changing(expected_version) as journey:
+            mine = journey.handovers.select_related("written_by", "acknowledged_by").filter(pk=handover.pk).first()
+            if mine is None:
+                raise JourneyError("That handover belongs to another patient.")
+            if mine.is_acknowledged:
+                raise JourneyError(
+                    f"This handover was already acknowledged by {person(mine.acknowledged_by)} "
+                    f"at {clock(mine.acknowledged_at or now)}."
+                )
+            if mine.written_by_id == by.pk:
+                raise NotPermitted("The receiving nurse acknowledges a handover: you wrote this one.")
+            mine.acknowledged_at, mine.acknowledged_by = now, by
+            mine.save(update_fields=["acknowledged_at", "acknowledged_by"])
+            journey._save_change()
+            journey._log(
+                JourneyEvent.Kind.HANDOVER_ACKNOWLEDGED,
+                by,
+                now,
+                f"Handover from {person(mine.written_by)} ({clock(mine.written_at)}) acknowledged; "
+                f"{person(by)} is now the patient's nurse",
+                mine.visit,
+                {"handover": mine.pk},
+            )
 
     @alters_data
     def mark_round_entered_in_error(
@@ -672,6 +1158,8 @@ class Journey(ClinicalRecord):
         now = now or timezone.now()
         if kind not in RedFlagKind.values:
             raise JourneyError("Choose which red flag you saw.")
+        if kind in SCORED_KINDS:
+            raise JourneyError("NEWS2 red flags come from a round's score: record the round.")
         with self._changing(expected_version) as journey:
             visit = journey._require_open_visit()
             flag = journey._raise_red_flag(visit, kind, tidy(detail)[:300], by, now)
@@ -731,14 +1219,89 @@ class Journey(ClinicalRecord):
             )
 
     @alters_data
-    def cancel(self, *, reason: str, by: Any, now: datetime | None = None, expected_version: int | None = None) -> None:
-        """Call the day off, before or after arrival; the reason is kept."""
+    def cancel(
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Call the day off, before or after arrival, with a coded reason for that moment (and a few
+        words when it is "other")."""
         now = now or timezone.now()
-        reason = written_reason(reason, what="why the procedure is cancelled", minimum=1)
         with self._changing(expected_version) as journey:
+            arrived = journey.status != self.Status.SCHEDULED
+            occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
+            reason, detail = _coded(reason, detail, occasion)
             journey.status = self.Status.CANCELLED
             journey._save_change("status")
-            journey._log(JourneyEvent.Kind.CANCELLED, by, now, f"Cancelled: {reason}", journey.current_visit)
+            visit = journey.current_visit
+            given = journey._give_reason(reason, detail, by, now, visit)
+            when = "after arrival" if arrived else "before arrival"
+            journey._log(
+                JourneyEvent.Kind.CANCELLED, by, now, f"Cancelled {when}: {given.text}", visit, given.history_data
+            )
+
+    @alters_data
+    def admit_overnight(
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """A patient who cannot go home today (no driver, a complication, not fit) ends the day admitted
+        overnight: a clinician's decision, with a coded reason. Not a cancellation, not a discharge."""
+        now = now or timezone.now()
+        if not by.has_perm("journey.admit_overnight"):
+            raise NotPermitted("Only a clinical lead can admit a patient overnight.")
+        reason, detail = _coded(reason, detail, Occasion.OVERNIGHT)
+        with self._changing(expected_version) as journey:
+            if journey.status != self.Status.IN_PROGRESS:
+                raise OutOfOrder(f"{journey.patient.full_name} has not arrived: there is no one to admit.")
+            journey.status = self.Status.ADMITTED_OVERNIGHT
+            journey._save_change("status")
+            visit = journey.current_visit
+            given = journey._give_reason(reason, detail, by, now, visit)
+            journey._log(
+                JourneyEvent.Kind.ADMITTED_OVERNIGHT,
+                by,
+                now,
+                f"Admitted overnight: {given.text}",
+                visit,
+                given.history_data,
+            )
+
+    @alters_data
+    def record_unplanned_return(
+        self,
+        *,
+        reason: Reason | None,
+        detail: str = "",
+        by: Any,
+        now: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """The patient went back to the procedure room unplanned (a day-surgery indicator): recorded with
+        a coded reason against the stage they were in."""
+        now = now or timezone.now()
+        reason, detail = _coded(reason, detail, Occasion.UNPLANNED_RETURN)
+        with self._changing(expected_version) as journey:
+            visit = journey._require_open_visit()
+            journey._save_change()
+            given = journey._give_reason(reason, detail, by, now, visit)
+            journey._log(
+                JourneyEvent.Kind.UNPLANNED_RETURN,
+                by,
+                now,
+                f"Unplanned return to the procedure room: {given.text}",
+                visit,
+                given.history_data,
+            )
 
     # --- the machinery every verb shares ---
 
@@ -766,7 +1329,7 @@ class Journey(ClinicalRecord):
             pass
         self.refresh_from_db()
         # What a list or page prefetched is now out of date.
-        for prefetched in ("open_visits", "open_flags"):
+        for prefetched in ("open_visits", "open_flags", "recent_handovers", "scale_orders"):
             self.__dict__.pop(prefetched, None)
 
     def _save_change(self, *fields: str) -> None:
@@ -804,6 +1367,13 @@ class Journey(ClinicalRecord):
             at=now,
         )
         return event
+
+    def _give_reason(
+        self, reason: Reason, detail: str, by: Any, now: datetime, visit: StageVisit | None = None
+    ) -> ReasonGiven:
+        given = ReasonGiven.build(reason, detail, journey=self, visit=visit, at=now, by=by)
+        given.save()
+        return given
 
     def _open(self, stage: StageDefinition, by: Any, now: datetime) -> StageVisit:
         following = stage.next_stage()
@@ -853,6 +1423,32 @@ class Journey(ClinicalRecord):
             )
         return mine
 
+    def _require_acknowledged_handover_into(self, visit: StageVisit) -> None:
+        handovers = list(visit.handovers.filter(occasion=Handover.Occasion.INTO_RECOVERY).select_related("written_by"))
+        if any(h.is_acknowledged for h in handovers):
+            return
+        if handovers:
+            waiting = handovers[-1]
+            raise NotReadyForRound(
+                f"The handover into {visit.stage_name} ({person(waiting.written_by)}, {clock(waiting.written_at)}) "
+                "must be acknowledged by the receiving nurse before the first round."
+            )
+        raise NotReadyForRound(
+            f"Write the handover into {visit.stage_name}, and have the receiving nurse acknowledge it, "
+            "before the first round."
+        )
+
+    def _scale_refusal(self, order: Spo2ScaleOrder | None) -> str:
+        if order is None or order.scale == Spo2Scale.SCALE_1:
+            return (
+                "SpO2 Scale 2 is used only when a clinician has set it for this patient: record on Scale 1, "
+                "or ask a clinician to set Scale 2."
+            )
+        return (
+            f"{person(order.set_by)} set SpO2 Scale 2 for this patient at {clock(order.set_at)}: record on Scale 2 "
+            "(or ask a clinician to set Scale 1 again)."
+        )
+
     def _require_open_visit(self) -> StageVisit:
         visit = self.visits.select_related("stage").filter(completed_at__isnull=True).first()
         if visit is None:
@@ -893,9 +1489,21 @@ def _conflict_message(item: ItemDefinition, standing: Answer | None) -> str:
     )
 
 
+class DelayReasonNeeded(StageNotReady):
+    """A stage over its target closes only with a coded reason for the delay."""
+
+
+def _coded(reason: Reason | None, detail: str, occasion: str) -> tuple[Reason, str]:
+    """The reason and the detail to keep with it, or a refusal (no reason, one for another moment, or an
+    "other" without words)."""
+    if reason is None:
+        raise JourneyError(f"Choose a reason from the list for: {Occasion(occasion).label.lower()}.")
+    return reason, reason.checked_detail(detail, occasion=occasion)
+
+
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # red-flag, round-overdue, bay-clash, over-target, ready, no-driver
+    kind: str  # red-flag, continuous, round-overdue, news2-review, handover, bay-clash, over-target, ready, levels, no-driver
     text: str
 
 

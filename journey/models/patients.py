@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from journey.errors import JourneyError
 from journey.models.audit import AuditEntry
-from journey.models.records import ClinicalRecord, NeverDeletedQuerySet
+from journey.models.records import ClinicalRecord, NeverDeletedQuerySet, alters_data
 from journey.validators import check_date_of_birth, clean_mrn, tidy
 
 
@@ -26,6 +26,22 @@ class PatientDetails:
     date_of_birth: date
 
 
+def checked(details: PatientDetails) -> tuple[str, str, str, date]:
+    """MRN, given name, family name and date of birth as stored, or a refusal naming the detail."""
+    try:
+        mrn = clean_mrn(details.mrn)
+    except ValidationError as exc:
+        raise JourneyError(" ".join(exc.messages), field="mrn") from exc
+    try:
+        born = check_date_of_birth(details.date_of_birth, timezone.localdate())
+    except ValidationError as exc:
+        raise JourneyError(" ".join(exc.messages), field="date_of_birth") from exc
+    given_name, family_name = tidy(details.given_name), tidy(details.family_name)
+    if not given_name or not family_name:
+        raise JourneyError("Enter the patient's given and family names.", field="family_name")
+    return mrn, given_name, family_name, born
+
+
 class PatientManager(models.Manager["Patient"]):
     def get_queryset(self) -> NeverDeletedQuerySet[Patient]:
         return NeverDeletedQuerySet(self.model, using=self._db)
@@ -33,17 +49,7 @@ class PatientManager(models.Manager["Patient"]):
     def find_or_register(self, details: PatientDetails, *, by: Any) -> Patient:
         """The patient with this MRN, or a new one. Refuses an MRN already held by someone else, since a
         mistyped MRN must not attach a procedure to the wrong person's record."""
-        try:
-            mrn = clean_mrn(details.mrn)
-        except ValidationError as exc:
-            raise JourneyError(" ".join(exc.messages), field="mrn") from exc
-        try:
-            born = check_date_of_birth(details.date_of_birth, timezone.localdate())
-        except ValidationError as exc:
-            raise JourneyError(" ".join(exc.messages), field="date_of_birth") from exc
-        given_name, family_name = tidy(details.given_name), tidy(details.family_name)
-        if not given_name or not family_name:
-            raise JourneyError("Enter the patient's given and family names.", field="family_name")
+        mrn, given_name, family_name, born = checked(details)
         patient, created = self.get_or_create(
             mrn=mrn, defaults={"given_name": given_name, "family_name": family_name, "date_of_birth": born}
         )
@@ -89,6 +95,33 @@ class Patient(ClinicalRecord):
     @property
     def initials(self) -> str:
         return f"{self.given_name[:1]}{self.family_name[:1]}".upper()
+
+    @alters_data
+    def update_details(self, details: PatientDetails, *, by: Any, now: datetime | None = None) -> bool:
+        """Correct the patient's names or date of birth (the hospital's record changed: ADT^A08). The MRN
+        is who the patient is and never changes here. Audited with the details before and after; returns
+        False when nothing changed."""
+        mrn, given_name, family_name, born = checked(details)
+        if mrn != self.mrn:
+            raise JourneyError(f"These details are for MRN {mrn}, not {self.mrn}.", field="mrn")
+        with transaction.atomic():
+            patient = Patient.objects.select_for_update().get(pk=self.pk)
+            before = (patient.given_name, patient.family_name, patient.date_of_birth)
+            if before == (given_name, family_name, born):
+                return False
+            was = f"{patient.full_name}, born {patient.date_of_birth:%d %b %Y}"
+            patient.given_name, patient.family_name, patient.date_of_birth = given_name, family_name, born
+            patient.save(update_fields=["given_name", "family_name", "date_of_birth"])
+            AuditEntry.objects.record(
+                AuditEntry.Action.CHANGED,
+                user=by,
+                patient_id=patient.pk,
+                summary=f"Patient details updated: {patient.full_name}, born {born:%d %b %Y} (was {was})",
+                data={"was": {"given_name": before[0], "family_name": before[1], "date_of_birth": before[2]}},
+                at=now,
+            )
+        self.refresh_from_db()
+        return True
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth

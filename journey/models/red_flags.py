@@ -15,9 +15,16 @@ class RedFlagKind(models.TextChoices):
     # Possible cement embolism.
     CHEST_PAIN = "chest_pain", "Chest pain"
     BREATHLESS = "breathless", "Shortness of breath"
-    LOW_SPO2 = "low_spo2", "Oxygen saturation under 92%"
-    VITALS_CHANGE = "vitals_change", "Blood pressure or heart rate more than 20% from baseline"
+    LOW_SPO2 = "low_spo2", "Low oxygen saturation"
+    VITALS_CHANGE = "vitals_change", "Blood pressure or heart rate changed from baseline"
     CEMENT_LEAKAGE = "cement_leakage", "Cement leakage seen on imaging"
+    # The NEWS2 response (RCP chart 4): 5-6 an urgent response, 7 or more an emergency.
+    NEWS2_MEDIUM = "news2_5", "NEWS2 5+"
+    NEWS2_HIGH = "news2_7", "NEWS2 7+: emergency"
+
+
+# Raised by a round's values, not chosen at the bedside.
+SCORED_KINDS = (RedFlagKind.NEWS2_MEDIUM, RedFlagKind.NEWS2_HIGH)
 
 
 class RedFlag(ClinicalRecord):
@@ -58,3 +65,7 @@ class RedFlag(ClinicalRecord):
     @property
     def is_escalated(self) -> bool:
         return self.told_at is not None
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.kind == RedFlagKind.NEWS2_HIGH

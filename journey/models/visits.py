@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from journey.models.observations import ObservationRound, RoundSlot, round_slots
+from journey.models.observations import MissedRound, ObservationRound, RoundSlot, round_slots
 from journey.models.pathways import ItemDefinition, StageDefinition
 from journey.models.records import ClinicalRecord, NeverDeletedManager
 from journey.wording import clock, duration
@@ -39,7 +39,7 @@ class Condition:
     label: str
     met: bool
     problem: str
-    # Which named check said so: item, score, rounds, red-flag or minimum.
+    # Which named check said so: levels, item, score, rounds, red-flag or minimum.
     check: str = "item"
     item_id: int | None = None
 
@@ -109,6 +109,12 @@ class StageVisit(ClinicalRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     minimum_override_reason = models.TextField(blank=True)
+    ready_for_discharge_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The stage before discharge: when its last condition was met (set when it closes), for the "
+        "reports' discharge gap.",
+    )
     round_minutes = models.JSONField(
         default=list, blank=True, help_text="Minutes after the start at which observation rounds are due."
     )
@@ -124,6 +130,11 @@ class StageVisit(ClinicalRecord):
             models.UniqueConstraint(
                 fields=["journey"], condition=Q(completed_at__isnull=True), name="one_open_stage_per_journey"
             ),
+        ]
+        indexes = [
+            # The reports read each stage's visits by start: on PostgreSQL an index-only scan. (Plain key
+            # columns, not INCLUDE, which SQLite would ignore with a warning.)
+            models.Index(fields=["stage", "started_at", "completed_at", "target_minutes"], name="visit_stage_started"),
         ]
 
     def __str__(self) -> str:
@@ -197,6 +208,24 @@ class StageVisit(ClinicalRecord):
     def may_close(self, now: datetime) -> bool:
         return not self.problems(now)
 
+    def is_over_target(self, now: datetime) -> bool:
+        """Closing now would take longer than the stage's target (to the second)."""
+        return (self.completed_at or now) - self.started_at > self.target
+
+    def became_ready_at(self, now: datetime) -> datetime:
+        """When a stage that may close at ``now`` met its last condition: the latest of its clock (the
+        minimum's end, or the lead's override), its last standing observation round, its last checklist
+        answer and the last red flag resolved; never later than ``now``. Kept as ``ready_for_discharge_at`` on the stage
+        before discharge, where the reports measure the wait from ready to gone home."""
+        clock = self.minimum_overridden_at or self.minimum_ends_at or self.started_at
+        moments = [clock]
+        moments += [r.recorded_at for r in self.standing_rounds()]
+        moments += [a.answered_at for a in self.answers.filter(is_current=True)]
+        moments += [
+            f.resolved_at for f in self.journey.red_flags.filter(resolved_at__lte=now) if f.resolved_at is not None
+        ]
+        return min(now, max(moments))
+
     def current_answers(self) -> dict[int, Answer]:
         """The standing answer for each item, keyed by item id (older answers are history)."""
         if hasattr(self, "standing_answers"):  # prefetched by Journey.objects.for_list()
@@ -204,18 +233,40 @@ class StageVisit(ClinicalRecord):
         return {a.item_id: a for a in self.answers.filter(is_current=True).select_related("answered_by")}
 
     def round_slots(self, now: datetime | None = None) -> list[RoundSlot]:
-        return round_slots(self.started_at, self.round_minutes, self.standing_rounds(), now or timezone.now())
+        return round_slots(
+            self.started_at, self.round_minutes, self.standing_rounds(), now or timezone.now(), self.missed()
+        )
+
+    def missed(self) -> list[MissedRound]:
+        return list(self.missed_rounds.all())
+
+    def next_extra_number(self) -> int:
+        """The number an extra round takes: after the schedule and after every round kept so far."""
+        taken = [r.number for r in self.standing_rounds()] + [m.number for m in self.missed()]
+        return max([len(self.round_minutes), *taken]) + 1
+
+    def _rounds(self) -> list[ObservationRound]:
+        if hasattr(self, "all_rounds"):  # prefetched as a list by Journey.objects.for_list()
+            return self.all_rounds
+        return list(self.rounds.all())
+
+    def _items(self) -> list[ItemDefinition]:
+        if hasattr(self.stage, "checklist_items"):  # prefetched as a list by Journey.objects.for_list()
+            return self.stage.checklist_items
+        return list(self.stage.items.all())
 
     def standing_rounds(self) -> list[ObservationRound]:
         """The rounds that count: all recorded, less those marked entered in error (read from the prefetch)."""
-        return [r for r in self.rounds.all() if not r.is_entered_in_error]
+        return [r for r in self._rounds() if not r.is_entered_in_error]
 
     def rounds_in_error(self) -> list[ObservationRound]:
-        return [r for r in self.rounds.all() if r.is_entered_in_error]
+        return [r for r in self._rounds() if r.is_entered_in_error]
 
     def extra_rounds(self) -> list[ObservationRound]:
-        """Standing rounds recorded past the schedule (a patient waiting to go home): no slot of their own."""
-        return [r for r in self.standing_rounds() if r.due_at is None]
+        """Standing rounds with no slot of the schedule: recorded early (they do not count), past the schedule
+        (a patient waiting to go home), or asked for by the NEWS2 response after it."""
+        scheduled = len(self.round_minutes)
+        return [r for r in self.standing_rounds() if not (r.counts and r.number <= scheduled)]
 
     # --- the stage-closing rules: each named check says what it needs, met or not ---
 
@@ -223,6 +274,7 @@ class StageVisit(ClinicalRecord):
         """Each thing this stage needs before it may close, met or not, in the ward's words."""
         answers = self.current_answers() if answers is None else answers
         return [
+            *self.levels_planned(),
             *self.items_answered(answers),
             *self.score_reached(answers),
             *self.rounds_recorded(now),
@@ -234,10 +286,18 @@ class StageVisit(ClinicalRecord):
         """Everything that keeps this stage from closing now; empty when it may close."""
         return [c.problem for c in self.conditions(now) if not c.met]
 
+    def levels_planned(self) -> list[Condition]:
+        """The planned levels recorded: a booking from the hospital's schedule may arrive without them,
+        and no stage (consent first) closes until a nurse records them."""
+        if self.journey.planned_levels:
+            return []
+        problem = "The planned levels are not recorded yet: record them (levels to confirm) before going on."
+        return [Condition("Planned levels recorded", False, problem, "levels")]
+
     def items_answered(self, answers: dict[int, Answer]) -> list[Condition]:
         """Each required item answered, and every answer acceptable (levels as planned, a driver named...)."""
         conditions = []
-        for item in self.stage.items.all():
+        for item in self._items():
             answer = answers.get(item.pk)
             problem = item.problem_with(answer.value if answer else None, self.journey)
             if item.required or problem:
@@ -249,7 +309,7 @@ class StageVisit(ClinicalRecord):
         stage = self.stage
         if stage.score_minimum is None:
             return []
-        scored = [answers.get(i.pk) for i in stage.items.all() if i.kind == ItemDefinition.Kind.SCORE]
+        scored = [answers.get(i.pk) for i in self._items() if i.kind == ItemDefinition.Kind.SCORE]
         total = sum(a.value for a in scored if a and a.value is not None)
         complete = all(a and a.value is not None for a in scored)
         met = complete and total >= stage.score_minimum
@@ -258,13 +318,19 @@ class StageVisit(ClinicalRecord):
         return [Condition(f"{stage.score_name} {stage.score_minimum} or more", met, problem, "score")]
 
     def rounds_recorded(self, now: datetime) -> list[Condition]:
-        """Every scheduled observation round recorded."""
+        """Every scheduled observation round recorded in its window, recorded late, or marked missed by a
+        clinician (an extra round recorded early fills no slot)."""
         if not self.round_minutes:
             return []
-        slots = self.round_slots(now)
-        missing = [str(slot.number) for slot in slots if slot.done is None]
-        problem = f"Observation round{'s' if len(missing) > 1 else ''} {', '.join(missing)} not yet recorded."
-        return [Condition(f"All {len(slots)} observation rounds recorded", not missing, problem, "rounds")]
+        slots = [slot for slot in self.round_slots(now) if slot.scheduled]
+        missing = [str(slot.number) for slot in slots if slot.is_open]
+        plural = "s" if len(missing) > 1 else ""
+        problem = (
+            f"Observation round{plural} {', '.join(missing)} not yet recorded "
+            f"(or marked missed by a clinician, with the reason)."
+        )
+        label = f"All {len(slots)} observation rounds recorded or marked missed"
+        return [Condition(label, not missing, problem, "rounds")]
 
     def no_open_red_flag(self) -> list[Condition]:
         """No open red flag, for a stage that may not close with one (discharge)."""

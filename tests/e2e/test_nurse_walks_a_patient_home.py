@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from journey.models import Journey
-from tests.makers import make_pathway
+from journey.models import Journey, Occasion
+from tests.makers import coded, make_pathway
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,6 +64,7 @@ def save(page: Page) -> None:
 
 def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, sign_in, pathway, server_clock, settings):
     # The clock jumps two hours below; a real nurse is active through recovery, so idle sign-out is not the point.
+    late = coded(Occasion.DELAY, "nurse_unavailable")  # the coded list (emptied with the tables between tests)
     settings.TRACKER_IDLE_TIMEOUT = timedelta(hours=3)
     sign_in(page)
     journey = check_in(page, pathway)
@@ -102,7 +103,7 @@ def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, si
     complete(page, "Injection")
 
     # Recovery: flat for two hours; the complete button waits, and the server refuses an early completion.
-    expect(page.get_by_text(re.compile(r"Flat until"))).to_be_visible()
+    expect(page.locator(".countdown")).to_contain_text("Flat until")
     page.get_by_label("Done").check()
     save(page)
     complete_recovery = page.get_by_role("button", name="Complete Flat recovery")
@@ -112,12 +113,17 @@ def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, si
     settle(page)
     expect(page.get_by_role("alert")).to_contain_text("Flat recovery lasts at least 2 h")
 
-    for _ in range(6):
+    # Rounds are timed: each is recorded at its own time (the server's clock moved to it).
+    for slot in Journey.objects.get(pk=journey.pk).current_visit.round_slots():
+        server_clock.move_to(slot.due_at + timedelta(minutes=1), tick=True)
+        page.reload()
         page.get_by_label("Systolic BP (mmHg)").fill("128")
         page.get_by_label("Diastolic BP (mmHg)").fill("76")
         page.get_by_label("Heart rate (bpm)").fill("72")
         page.get_by_label("Respiratory rate (/min)").fill("14")
         page.get_by_label("Oxygen saturation (%)").fill("97")
+        page.get_by_label("Temperature (°C)").fill("36.9")
+        page.get_by_label("Alert", exact=True).check()
         page.get_by_label("Pain score (0-10)").fill("2")
         page.get_by_label("Strength and sensation as at baseline").check()
         page.get_by_label("Dry").check()
@@ -128,6 +134,10 @@ def test_a_nurse_checks_a_patient_in_and_walks_every_stage_to_discharge(page, si
     server_clock.move_to(START + timedelta(hours=2, minutes=5), tick=True)
     page.reload()
     expect(page.get_by_role("button", name="Complete Flat recovery")).to_be_enabled()
+    # Five minutes past the two-hour target: refused until the nurse says why, from the coded list.
+    complete(page, "Flat recovery")
+    expect(page.get_by_role("alert")).to_contain_text("choose the main reason for the delay")
+    page.get_by_label("Main reason for the delay").select_option(label=str(late))
     complete(page, "Flat recovery")
 
     # Discharge: refused without a driver on record (recorded in place, on the driver item), then home.

@@ -20,11 +20,14 @@ def test_after_a_leads_override_the_timer_stays_ready_and_reads_the_same_on_ever
     users = Journey._meta.get_field("created_by").related_model.objects
     nurse = users.get(username="nurse")
     went_flat = timezone.now() - timedelta(minutes=40)
-    journey = make_journey(make_pathway(), nurse, day=timezone.localdate())
+    pathway = make_pathway()
+    # Rounds are timed: a schedule whose rounds are all due before the override, each recorded at its time.
+    pathway.stages.filter(code="recovery").update(round_minutes="15, 30")
+    journey = make_journey(pathway, nurse, day=timezone.localdate())
     walk_to(journey, "recovery", nurse, now=went_flat)
     answer_stage(journey, by=nurse, now=went_flat + timedelta(minutes=1))
-    for _ in journey.open_visit().round_slots(went_flat):
-        journey.record_round(settled_round(), by=nurse, now=went_flat + timedelta(minutes=39))
+    for slot in journey.open_visit().round_slots(went_flat):
+        journey.record_round(settled_round(), by=nurse, now=slot.due_at)
 
     page = new_page()
     sign_in(page, "lead")

@@ -5,8 +5,7 @@ import itertools
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.db import connection
+from django.core.management import call_command
 from django.urls import reverse
 
 from journey.demo import settled_round
@@ -86,47 +85,7 @@ def test_the_chain_links_every_row_to_the_one_before(journey, nurse):
     rows = list(AuditEntry.objects.all())
     assert rows[0].previous_hash == "0" * 64
     assert all(later.previous_hash == earlier.hash for earlier, later in itertools.pairwise(rows))
-    assert f"Audit chain intact: {len(rows)} entries. Head hash {rows[-1].hash}" in _verify()
-
-
-def _tamper(sql: str, params: list) -> None:
-    # What someone with database access could do, bypassing the model that refuses it.
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def test_a_row_altered_in_the_database_is_caught_at_that_row(journey, nurse):
-    walk_to(journey, "prep", nurse)
-    victim = AuditEntry.objects.all()[2]
-
-    _tamper(f"UPDATE {AuditEntry._meta.db_table} SET summary = %s WHERE id = %s", ["Nothing happened", victim.pk])
-
-    with pytest.raises(CommandError, match=f"broken at entry {victim.seq}: its content was changed"):
-        _verify()
-
-
-def test_a_row_deleted_from_the_database_is_caught_where_it_was(journey, nurse):
-    walk_to(journey, "prep", nurse)
-    victim = AuditEntry.objects.all()[2]
-
-    _tamper(f"DELETE FROM {AuditEntry._meta.db_table} WHERE id = %s", [victim.pk])
-
-    with pytest.raises(CommandError, match=f"broken at entry {victim.seq + 1}: entry {victim.seq} is missing"):
-        _verify()
-
-
-def test_a_row_forged_with_its_own_hash_still_breaks_the_link_to_the_next(journey, nurse):
-    walk_to(journey, "prep", nurse)
-    victim = AuditEntry.objects.all()[1]
-    victim.summary = "Forged"
-    forged = victim.compute_hash()
-
-    _tamper(
-        f"UPDATE {AuditEntry._meta.db_table} SET summary = %s, hash = %s WHERE id = %s", ["Forged", forged, victim.pk]
-    )
-
-    with pytest.raises(CommandError, match=f"broken at entry {victim.seq + 1}: it does not follow"):
-        _verify()
+    assert f"Audit chain intact: {len(rows)} entries. Head {rows[-1].seq}:{rows[-1].hash}." in _verify()
 
 
 def test_the_audit_cannot_be_changed_or_deleted_through_the_application(journey):
@@ -173,19 +132,20 @@ def test_every_clinical_record_refuses_a_bulk_delete_through_its_manager(db):
 
 def test_a_round_recorded_by_mistake_is_marked_entered_in_error_kept_and_its_slot_reopens(journey, nurse):
     walk_to(journey, "recovery", nurse)
-    wrong = journey.record_round(settled_round(), by=nurse)
+    due = journey.current_visit.round_slots()[0].due_at
+    wrong = journey.record_round(settled_round(), by=nurse, now=due)
 
-    journey.mark_round_entered_in_error(wrong, reason="Recorded on the wrong patient's page", by=nurse)
+    journey.mark_round_entered_in_error(wrong, reason="Recorded on the wrong patient's page", by=nurse, now=due)
 
     wrong.refresh_from_db()
     assert wrong.is_entered_in_error
     assert wrong.entered_in_error_by == nurse
-    assert journey.current_visit.round_slots()[0].done is None
-    again = journey.record_round(settled_round(), by=nurse)
+    assert journey.current_visit.round_slots(due)[0].done is None
+    again = journey.record_round(settled_round(), by=nurse, now=due)
     assert again.number == wrong.number == 1
     assert ObservationRound.objects.filter(visit=journey.current_visit).count() == 2
     marked = journey.events.get(kind="entered_in_error")
-    assert marked.summary == "Round 1 (recorded 08:00) marked as entered in error: Recorded on the wrong patient's page"
+    assert marked.summary == "Round 1 (recorded 08:15) marked as entered in error: Recorded on the wrong patient's page"
 
 
 def test_entered_in_error_needs_a_reason_and_only_once(journey, nurse):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from journey.board import board_rows, board_token, expected_home, stage_counts
 from journey.models import Journey, RedFlagKind
-from tests.makers import make_journey, walk_to
+from tests.makers import cancel, make_journey, walk_to
 
 
 def rows(day, now):
@@ -21,7 +21,7 @@ def test_what_needs_action_comes_first(pathway, nurse, morning):
     walk_to(flagged, "consent", nurse, now=morning)
     flagged.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse, now=morning)
     home = make_journey(pathway, nurse)
-    home.cancel(reason="Rebooked for next week", by=nurse)
+    cancel(home, nurse, "Rebooked for next week")
 
     order = [row.journey for row in rows(morning.date(), morning)]
 

@@ -113,7 +113,8 @@ def test_the_same_form_posted_twice_at_once_is_written_once():
     values = {
         "version": journey.version,
         **{k: getattr(settled_round(), k) for k in ("systolic", "diastolic", "heart_rate", "resp_rate", "spo2")},
-        **{k: getattr(settled_round(), k) for k in ("legs", "pain", "dressing")},
+        **{k: getattr(settled_round(), k) for k in ("legs", "pain", "dressing", "consciousness", "temperature")},
+        "spo2_scale": 1,
     }
     client = Client()
     client.force_login(nurse)

@@ -73,9 +73,11 @@ def test_a_day_that_is_not_a_date_is_refused(db, tmp_path):
         _export("--day", "21/11/2026", "--out", str(tmp_path / "x.ndjson"))
 
 
-def test_the_demo_day_with_the_shipped_pathways_exports_and_passes_every_check(db, morning, tmp_path):
+def test_the_demo_day_with_the_shipped_pathways_exports_and_passes_every_check(db, morning, tmp_path, settings):
     # The shipped pathways hold every kind of checklist item (choice, text, time, score, per-level numbers).
+    settings.DEBUG = True  # seed_demo runs in development only
     call_command("seed_demo", verbosity=0)
+    settings.DEBUG = False
     out = tmp_path / "demo.ndjson"
 
     _export("--day", morning.date().isoformat(), "--out", str(out), "--check")

@@ -144,7 +144,8 @@ def test_the_procedure_status_follows_the_injection_stage(day, exported):
     assert procedures[str(day.home.pk)]["status"] == "completed"
     assert procedures[str(day.cancelled.pk)]["status"] == "not-done"
     assert (
-        procedures[str(day.cancelled.pk)]["statusReason"]["text"] == "Cancelled: INR too high on the morning's bloods."
+        procedures[str(day.cancelled.pk)]["statusReason"]["text"]
+        == "Cancelled after arrival: Clinical: Blood thinners not stopped (INR too high on the morning's bloods.)"
     )
     performed = procedures[str(day.home.pk)]["performedPeriod"]
     assert performed["start"] < performed["end"]
@@ -158,7 +159,7 @@ def test_each_round_value_is_a_vital_sign_observation_with_its_loinc_code_at_the
         k.removeprefix(f"round-{first.pk}-"): v for k, v in observations.items() if k.startswith(f"round-{first.pk}-")
     }
 
-    assert set(mine) == {"bp", "hr", "rr", "spo2", "pain"}  # no temperature: this round did not record one
+    assert set(mine) == {"bp", "hr", "rr", "spo2", "temp", "pain"}  # every round records a temperature (NEWS2)
     for key in ("bp", "hr", "rr", "spo2"):
         assert mine[key]["category"][0]["coding"][0]["code"] == "vital-signs"
         assert mine[key]["effectiveDateTime"] == fhir.as_fhir_instant(first.recorded_at)
@@ -169,6 +170,7 @@ def test_each_round_value_is_a_vital_sign_observation_with_its_loinc_code_at_the
         "hr": ["8867-4"],
         "rr": ["9279-1"],
         "spo2": ["2708-6", "59408-5"],
+        "temp": ["8310-5"],
         "pain": ["72514-3"],
     }
     components = {c["code"]["coding"][0]["code"]: c["valueQuantity"] for c in mine["bp"]["component"]}

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from journey.demo import answer_stage, record_rounds
+from journey.demo import answer_stage, complete, hand_over, record_rounds
 from journey.models import ItemDefinition, Journey, Pathway
 from tests.makers import make_journey
 
@@ -77,15 +77,17 @@ def test_the_fracture_age_warning_is_six_months_or_three_for_kyphoplasty(pathway
 
 
 @pytest.mark.parametrize("code", ["vertebroplasty", "kyphoplasty"])
-def test_a_patient_can_walk_the_shipped_pathway_from_consent_to_home(pathways, nurse, morning, code):
+def test_a_patient_can_walk_the_shipped_pathway_from_consent_to_home(pathways, nurse, other_nurse, morning, code):
     journey = make_journey(pathways[code], nurse, levels="T12 L1", now=morning)
     now = morning
     journey.arrive(by=nurse, now=now)
     while journey.status == Journey.Status.IN_PROGRESS:
         answer_stage(journey, by=nurse, now=now)
+        if journey.current_visit.round_minutes:  # the shipped pathways wait for the handover into recovery
+            hand_over(journey, by=nurse, to=other_nurse, now=now)
         now += timedelta(minutes=journey.current_visit.minimum_minutes or 15)
         record_rounds(journey, by=nurse, now=now)
-        journey.complete_stage(by=nurse, now=now)
+        complete(journey, by=nurse, now=now)
 
     assert journey.status == Journey.Status.COMPLETED
     assert journey.visits.count() == 6

@@ -4,7 +4,7 @@ import pytest
 
 from journey.errors import JourneyError
 from journey.models import InterfaceToken
-from journey.models.interfaces import token_hash
+from journey.models.tokens import token_hash
 
 
 def test_a_token_keeps_only_the_hash_of_its_secret(db, lead):

@@ -3,9 +3,9 @@ from datetime import date, time
 import pytest
 
 from journey.errors import JourneyError
-from journey.models import Journey, JourneyEvent, Patient, PatientDetails
+from journey.models import Journey, JourneyEvent, Occasion, Patient, PatientDetails
 from journey.models.journeys import PUBLIC_CODE_ALPHABET
-from tests.makers import make_journey, make_patient
+from tests.makers import cancel, coded, make_journey, make_patient
 
 
 def test_booking_books_the_day_with_levels_in_spinal_order_and_a_public_code(pathway, nurse, morning):
@@ -51,7 +51,7 @@ def test_booking_refuses_a_second_journey_for_the_same_patient_and_day(pathway, 
 def test_a_cancelled_journey_does_not_block_rebooking_the_same_day(pathway, nurse):
     patient = make_patient()
     first = make_journey(pathway, nurse, patient=patient)
-    first.cancel(reason="Patient unwell this morning", by=nurse)
+    cancel(first, nurse, "Patient unwell this morning")
 
     second = make_journey(pathway, nurse, patient=patient)
 
@@ -152,22 +152,23 @@ def test_the_mrn_and_birth_date_rules_are_the_domains_and_name_their_field(
 def test_a_booked_patient_who_never_came_is_marked_did_not_arrive_with_the_reason(pathway, nurse, morning):
     journey = make_journey(pathway, nurse)
 
-    journey.mark_did_not_arrive(reason="  Phoned: unwell with a chest infection ", by=nurse, now=morning)
+    unwell = coded(Occasion.DID_NOT_ARRIVE, "unwell")
+    journey.mark_did_not_arrive(reason=unwell, detail="  Phoned: chest infection ", by=nurse, now=morning)
 
     assert journey.status == Journey.Status.DID_NOT_ARRIVE
     assert journey.is_closed
     event = journey.events.get(kind=JourneyEvent.Kind.DID_NOT_ARRIVE)
-    assert event.summary == "Did not arrive: Phoned: unwell with a chest infection"
+    assert event.summary == f"Did not arrive: {unwell.get_category_display()}: {unwell.label} (Phoned: chest infection)"
     # The day is free again for a new booking.
     make_journey(pathway, nurse, patient=journey.patient)
 
 
 def test_did_not_arrive_is_refused_once_the_patient_has_arrived_or_without_a_reason(pathway, nurse, morning):
     journey = make_journey(pathway, nurse)
-    with pytest.raises(JourneyError, match="Write why the patient did not arrive"):
-        journey.mark_did_not_arrive(reason="  ", by=nurse)
+    with pytest.raises(JourneyError, match="Choose a reason from the list for: did not arrive"):
+        journey.mark_did_not_arrive(reason=None, by=nurse)
     journey.arrive(by=nurse)
 
     with pytest.raises(JourneyError, match="has already arrived"):
-        journey.mark_did_not_arrive(reason="Not here", by=nurse)
+        journey.mark_did_not_arrive(reason=coded(Occasion.DID_NOT_ARRIVE, "no_contact"), by=nurse)
     assert journey.status == Journey.Status.IN_PROGRESS

@@ -7,7 +7,7 @@ import pytest
 
 from journey.errors import InvalidAnswer, JourneyClosed, JourneyError, StaleJourney
 from journey.models import Answer, JourneyEvent
-from tests.makers import answer, footprint, score_padss, walk_to
+from tests.makers import answer, cancel, footprint, score_padss, walk_to
 
 
 def test_changing_an_answer_keeps_the_old_one(journey, nurse, other_nurse, morning):
@@ -59,7 +59,7 @@ def test_a_closed_journey_accepts_no_further_change(journey, nurse, ending):
         answer(journey, "driver_present", "yes", by=nurse)
         journey.complete_stage(by=nurse)
     else:
-        journey.cancel(reason="Fracture older than expected on review", by=nurse)
+        cancel(journey, nurse, "Fracture older than expected on review")
     before = footprint(journey)
     item = journey.pathway.stages.get(code="discharge").items.get(code="padss_vitals")
 
@@ -68,18 +68,20 @@ def test_a_closed_journey_accepts_no_further_change(journey, nurse, ending):
         lambda: journey.record_answer(item, "1", by=nurse),
         lambda: journey.complete_stage(by=nurse),
         lambda: journey.update_driver(name="New Driver", phone="07700 900999", by=nurse),
-        lambda: journey.cancel(reason="again", by=nurse),
+        lambda: cancel(journey, nurse, "again"),
     ):
         with pytest.raises(JourneyClosed, match="can no longer be changed"):
             attempt()
     assert footprint(journey) == before
 
 
-def test_a_cancellation_needs_a_reason(journey, nurse):
+def test_a_cancellation_needs_a_coded_reason_and_other_needs_words(journey, nurse):
     before = footprint(journey)
 
-    with pytest.raises(JourneyError, match="Write why the procedure is cancelled"):
-        journey.cancel(reason=" ", by=nurse)
+    with pytest.raises(JourneyError, match="Choose a reason from the list for: cancellation before arrival"):
+        journey.cancel(reason=None, by=nurse)
+    with pytest.raises(JourneyError, match="write a few words"):
+        cancel(journey, nurse, " ")
     assert footprint(journey) == before
 
 
@@ -101,7 +103,7 @@ def test_every_change_bumps_the_version_and_appends_one_event(journey, nurse, mo
         lambda: journey.update_driver(name="Dee Driver", phone="07700 900999", by=nurse, now=morning),
         lambda: answer(journey, "driver_confirmed", True, by=nurse, now=morning),
         lambda: journey.complete_stage(by=nurse, now=morning),
-        lambda: journey.cancel(reason="Patient asked to rebook", by=nurse, now=morning),
+        lambda: cancel(journey, nurse, "Patient asked to rebook", now=morning),
     ]
     for step in steps:
         version, events = journey.version, journey.events.count()

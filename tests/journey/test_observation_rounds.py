@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -18,6 +19,8 @@ def a_round(**changes) -> ObservationRound:
         "heart_rate": 72,
         "resp_rate": 14,
         "spo2": 97,
+        "consciousness": "A",
+        "temperature": Decimal("36.8"),
         "legs": ObservationRound.Legs.AS_BASELINE,
         "pain": 3,
         "dressing": ObservationRound.Dressing.DRY,
@@ -42,13 +45,13 @@ def test_rounds_are_due_every_15_minutes_for_an_hour_then_every_30(recovering, m
     assert {s.state for s in slots} == {"upcoming"}
 
 
-def test_a_round_is_due_at_its_time_and_overdue_more_than_5_minutes_later(recovering, morning):
+def test_a_round_is_due_from_5_minutes_before_its_time_and_overdue_more_than_5_minutes_after(recovering, morning):
     visit = recovering.current_visit
 
     def first(minutes):
         return visit.round_slots(morning + timedelta(minutes=minutes))[0].state
 
-    assert (first(14), first(15), first(20), first(21)) == ("upcoming", "due", "due", "overdue")
+    assert (first(9), first(10), first(15), first(20), first(21)) == ("upcoming", "due", "due", "due", "overdue")
 
 
 def test_recording_a_round_fills_the_next_slot_and_is_logged(recovering, nurse, morning):
@@ -59,20 +62,23 @@ def test_recording_a_round_fills_the_next_slot_and_is_logged(recovering, nurse, 
     assert [s.state for s in slots[:2]] == ["done", "upcoming"]
     event = recovering.events.last()
     assert event.kind == JourneyEvent.Kind.ROUND_RECORDED
-    assert event.summary.startswith("Round 1: BP 130/78, HR 72, RR 14, SpO2 97%, pain 3/10")
+    assert event.summary.startswith(
+        "Round 1: BP 130/78, HR 72, RR 14, SpO2 97%, T 36.8 °C, alert, pain 3/10, strength and sensation"
+    )
+    assert "NEWS2 0 (low)" in event.summary
 
 
 def test_rounds_past_the_schedule_follow_on(recovering, nurse, morning):
-    for _ in range(7):
-        recorded = recovering.record_round(a_round(), by=nurse, now=morning)
+    for minutes in (15, 30, 45, 60, 90, 120, 125):
+        recorded = recovering.record_round(a_round(), by=nurse, now=morning + timedelta(minutes=minutes))
 
-    assert (recorded.number, recorded.due_at) == (7, None)
+    assert (recorded.number, recorded.due_at, recorded.timing) == (7, None, ObservationRound.Timing.EXTRA)
 
 
 def test_recovery_cannot_close_until_every_round_is_recorded(recovering, nurse, morning):
     answer(recovering, "lying_flat", True, by=nurse)
-    for _ in range(5):
-        recovering.record_round(a_round(), by=nurse, now=morning)
+    for minutes in (15, 30, 45, 60, 90):
+        recovering.record_round(a_round(), by=nurse, now=morning + timedelta(minutes=minutes))
     before = footprint(recovering)
 
     with pytest.raises(StageNotReady, match="Observation round 6 not yet recorded"):
@@ -85,14 +91,19 @@ def test_a_round_outside_the_safe_ranges_is_flagged_for_a_second_look(recovering
         a_round(resp_rate=26, pain=8, dressing=ObservationRound.Dressing.OOZING), by=nurse, now=morning
     )
 
-    assert recorded.concerns == ["Respiratory rate (/min) 26 (safe 10-24)", "Pain 8/10", "Dressing oozing"]
+    assert recorded.concerns == [
+        "Respiratory rate (/min) 26 (safe 10-24)",
+        "Pain 8/10",
+        "Dressing oozing",
+        "NEWS2 3 (low-medium risk): a clinician must review",
+    ]
     assert not recovering.open_red_flags
 
 
 @pytest.mark.parametrize(
     ("values", "kind", "detail"),
     [
-        ({"spo2": 91}, RedFlagKind.LOW_SPO2, "Oxygen saturation 91%"),
+        ({"spo2": 91}, RedFlagKind.LOW_SPO2, "Oxygen saturation 91% (red flag below 92%)"),
         ({"systolic": 157}, RedFlagKind.VITALS_CHANGE, "Systolic BP 157 (baseline 130)"),
         ({"systolic": 103}, RedFlagKind.VITALS_CHANGE, "Systolic BP 103 (baseline 130)"),
         ({"legs": ObservationRound.Legs.NEW_NUMBNESS}, RedFlagKind.LEG_WEAKNESS, "New numbness"),

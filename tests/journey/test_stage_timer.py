@@ -92,9 +92,14 @@ def test_the_timer_sends_the_moments_its_state_changes(journey, nurse, morning):
 def test_an_overridden_minimum_makes_the_stage_ready_at_once(journey, nurse, lead, morning):
     walk_to(journey, "recovery", nurse, now=morning)
     answer_stage(journey, by=nurse, now=morning)
+    for slot in journey.current_visit.round_slots(morning)[:2]:
+        journey.record_round(settled_round(), by=nurse, now=slot.due_at)
     journey.override_minimum(reason="Transfer, flat on trolley", by=lead, now=morning + timedelta(minutes=30))
-    for _ in journey.current_visit.round_slots(morning):
-        journey.record_round(settled_round(), by=nurse, now=morning + timedelta(minutes=30))
+    # Leaving early: the rounds not yet due are marked missed by the clinician, with the reason.
+    for number in (3, 4, 5, 6):
+        journey.mark_round_missed(
+            number, reason="Transferred early, flat on trolley", by=lead, now=morning + timedelta(minutes=30)
+        )
 
     timer = journey.current_visit.timer(morning + timedelta(minutes=31))
 

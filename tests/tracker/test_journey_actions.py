@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from journey import roles
-from journey.models import Journey, RedFlagKind
-from tests.makers import answer, footprint, make_user, walk_to
+from journey.demo import settled_round
+from journey.models import Journey, Occasion, RedFlagKind
+from tests.makers import answer, cancel, coded, footprint, make_user, walk_to
 
 
 def _at(stage):
@@ -50,10 +51,41 @@ ROUND = {
     "heart_rate": 70,
     "resp_rate": 14,
     "spo2": 97,
+    "spo2_scale": 1,
+    "temperature": "36.8",
+    "consciousness": "A",
     "pain": 2,
     "legs": "as_baseline",
     "dressing": "dry",
 }
+SBAR = {
+    "occasion": "into_recovery",
+    "situation": "Ada, vertebroplasty T12 L1, in flat recovery",
+    "background": "No allergies, cement 3 mL a level, no leakage",
+    "assessment": "Settled, NEWS2 0",
+    "recommendation": "Round 1 due at 08:15, driver confirmed",
+}
+
+
+def _left_early(journey, nurse):
+    walk_to(journey, "recovery", nurse)
+    journey.override_minimum(reason="Transfer flat on trolley", by=make_user(roles.CLINICAL_LEAD))
+    return {"number": 1}
+
+
+def _with_low_medium_round(journey, nurse):
+    walk_to(journey, "recovery", nurse)
+    confused = settled_round()
+    confused.consciousness = "C"
+    return {"round_pk": journey.record_round(confused, by=nurse).pk}
+
+
+def _with_handover(journey, nurse):
+    walk_to(journey, "recovery", nurse)
+    handover = journey.write_handover(**SBAR, by=nurse)
+    return {"handover_pk": handover.pk}
+
+
 ACTIONS = [
     Action("journey-start", lambda j, n: None, {}, roles.NURSE, roles.COORDINATOR),
     Action(
@@ -78,7 +110,54 @@ ACTIONS = [
     Action(
         "journey-driver", _at("consent"), {"name": "New Driver", "phone": "07700 900222"}, roles.NURSE, roles.UNIT_ADMIN
     ),
-    Action("journey-cancel", lambda j, n: None, {"note": "Patient unwell"}, roles.COORDINATOR, roles.UNIT_ADMIN),
+    Action(
+        "journey-cancel",
+        lambda j, n: None,
+        {"reason": "{cancelled_before_arrival}", "detail": "Patient unwell"},
+        roles.COORDINATOR,
+        roles.UNIT_ADMIN,
+    ),
+    Action(
+        "journey-did-not-arrive",
+        lambda j, n: None,
+        {"reason": "{did_not_arrive}", "detail": "No answer on the phone"},
+        roles.COORDINATOR,
+        roles.UNIT_ADMIN,
+    ),
+    Action(
+        "journey-return",
+        _at("recovery"),
+        {"reason": "{unplanned_return}", "detail": "Oozing at the puncture site"},
+        roles.NURSE,
+        roles.COORDINATOR,
+    ),
+    Action("journey-booking", _at("consent"), {"planned_levels": "L2", "bay": "5"}, roles.NURSE, roles.COORDINATOR),
+    Action(
+        "journey-round-missed", _left_early, {"reason": "Left early, flat on trolley"}, roles.CLINICAL_LEAD, roles.NURSE
+    ),
+    Action(
+        "journey-news2-review",
+        _with_low_medium_round,
+        {"told_who": "Dr Lead, registrar", "told_at": "07:59"},
+        roles.NURSE,
+        roles.COORDINATOR,
+    ),
+    Action(
+        "journey-spo2-scale",
+        _at("recovery"),
+        {"scale": 2, "reason": "Known COPD with CO2 retention"},
+        roles.CLINICAL_LEAD,
+        roles.NURSE,
+    ),
+    Action("journey-handover", _at("recovery"), SBAR, roles.NURSE, roles.COORDINATOR),
+    Action("journey-handover-ack", _with_handover, {}, roles.NURSE, roles.COORDINATOR),
+    Action(
+        "journey-admit",
+        _at("recovery"),
+        {"reason": "{overnight}", "detail": "Driver stuck abroad"},
+        roles.CLINICAL_LEAD,
+        roles.NURSE,
+    ),
 ]
 
 
@@ -89,6 +168,8 @@ def action(request, journey, nurse):
     extra = extra if isinstance(extra, dict) else None
     journey.refresh_from_db()
     data = {"version": journey.version, **spec.data}
+    if str(data.get("reason", "")).startswith("{"):  # the coded "other" for that occasion
+        data["reason"] = coded(Occasion(data["reason"].strip("{}"))).pk
     if "item_{identity}" in data:
         identity = journey.current_visit.stage.items.get(code="identity").pk
         data[f"item_{identity}"] = data.pop("item_{identity}")
@@ -314,7 +395,7 @@ def test_an_escalation_time_is_read_in_the_units_day(client, journey, nurse, mor
 
 
 def test_nothing_can_be_done_to_a_cancelled_journey(client, journey, nurse):
-    journey.cancel(reason="Patient unwell", by=nurse)
+    cancel(journey, nurse, "Patient unwell")
     client.force_login(nurse)
 
     response = client.post(reverse("journey-start", args=[journey.pk]), {"version": journey.version})

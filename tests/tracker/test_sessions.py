@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.makers import PASSWORD
+from tracker.middleware import ACTIVE_AT
 
 
 def sign_in(client, user, address="10.1.1.1"):
@@ -165,3 +166,29 @@ def test_every_page_tells_the_idle_warning_how_long_is_left_but_not_to_the_displ
     assert "Stay signed in" in response.content.decode()
     client.force_login(display)
     assert "X-Idle-Seconds-Left" not in client.get(reverse("board-public")).headers
+
+
+def test_a_short_idle_limit_is_kept_to_within_a_thirtieth_never_30_s_early(signed_in, time_machine, morning, settings):
+    settings.TRACKER_IDLE_TIMEOUT = timedelta(minutes=2)
+    # Activity 10 s after signing in: under the old fixed 30 s resolution it went unrecorded, and the
+    # sign-out came at 2 min from sign-in, 10 s early. Now the resolution is 4 s (2 min / 30).
+    time_machine.move_to(morning + timedelta(seconds=10))
+    assert signed_in.get(reverse("today")).status_code == 200
+
+    time_machine.move_to(morning + timedelta(seconds=10 + 118))
+    assert signed_in.get(reverse("board-poll")).status_code == 200  # a poll: meets the expiry, is no activity
+
+    time_machine.move_to(morning + timedelta(seconds=10 + 121))
+    assert signed_in.get(reverse("board-poll")).status_code == 302
+
+
+def test_at_15_minutes_activity_is_written_at_most_every_30_seconds(signed_in, time_machine, morning):
+    recorded = signed_in.session[ACTIVE_AT]
+
+    time_machine.move_to(morning + timedelta(seconds=29))
+    signed_in.get(reverse("today"))
+    assert signed_in.session[ACTIVE_AT] == recorded  # no session write for this click
+
+    time_machine.move_to(morning + timedelta(seconds=31))
+    signed_in.get(reverse("today"))
+    assert signed_in.session[ACTIVE_AT] == pytest.approx((morning + timedelta(seconds=31)).timestamp())

@@ -8,13 +8,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _settings(env: dict[str, str], show: str = "") -> subprocess.CompletedProcess:
     code = (
         "import django, json; from django.conf import settings; django.setup(); "
         "db = settings.DATABASES['default']; "
         "print(json.dumps([settings.DEBUG, settings.TIME_ZONE, settings.ALLOWED_HOSTS, db['ENGINE'], "
         "db.get('OPTIONS', {})]))"
     )
+    if show:
+        code = f"import django; from django.conf import settings; django.setup(); print({show})"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "TRACKER_"))}
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -39,6 +41,28 @@ def test_production_refuses_to_serve_without_a_secret_key():
 
     assert result.returncode != 0
     assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_serve_without_an_audit_key():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "TRACKER_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", "import tracker.wsgi"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "tracker.settings", "DJANGO_SECRET_KEY": "x" * 50},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "Set TRACKER_AUDIT_KEY" in result.stderr
+
+
+def test_development_has_an_audit_key_of_its_own():
+    result = _settings({"DJANGO_DEBUG": "1"}, "settings.TRACKER_AUDIT_KEY")
+
+    assert result.returncode == 0, result.stderr
+    assert "development-only" in result.stdout
 
 
 def test_management_commands_that_sign_nothing_run_without_a_secret_key():

@@ -47,12 +47,24 @@ ACCESS = {
     "journey-resolve": ("POST", frozenset({LEAD})),
     "journey-override": ("POST", frozenset({LEAD})),
     "journey-driver": ("POST", CARE),
+    "journey-booking": ("POST", CARE),
     "journey-cancel": ("POST", frozenset({NURSE, COORDINATOR, LEAD})),
+    "journey-round-missed": ("POST", frozenset({LEAD})),
+    "journey-news2-review": ("POST", CARE),
+    "journey-spo2-scale": ("POST", frozenset({LEAD})),
+    "journey-handover": ("POST", CARE),
+    "journey-handover-ack": ("POST", CARE),
+    "handover-sheet": ("GET", CLINICAL),
+    "journey-did-not-arrive": ("POST", frozenset({NURSE, COORDINATOR, LEAD})),
+    "journey-return": ("POST", CARE),
+    "journey-admit": ("POST", frozenset({LEAD})),
     "board": ("GET", CLINICAL),
     "board-wall": ("GET", CLINICAL),
     "board-poll": ("GET", CLINICAL),
     "board-public": ("GET", frozenset({DISPLAY})),
     "board-public-poll": ("GET", frozenset({DISPLAY})),
+    "reports": ("GET", frozenset({COORDINATOR, LEAD, ADMIN})),
+    "reports-csv": ("GET", frozenset({COORDINATOR, LEAD, ADMIN})),
     "login": ("GET", OPEN),
     "logout": ("POST", EVERY_ROLE),
     "stay-signed-in": ("POST", EVERY_ROLE),
@@ -85,10 +97,19 @@ def ward(db):
     walk_to(journey, "recovery", nurse)
     observations = journey.record_round(settled_round(), by=nurse)
     flag = journey.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse)
+    handover = journey.write_handover(
+        occasion="into_recovery", situation="S", background="B", assessment="A", recommendation="R", by=nurse
+    )
     users = {key: make_user(role, is_staff=(key == ADMIN)) for key, role in ROLES.items()}
     return {
         "journey": journey,
-        "kwargs": {"pk": journey.pk, "flag_pk": flag.pk, "round_pk": observations.pk},
+        "kwargs": {
+            "pk": journey.pk,
+            "flag_pk": flag.pk,
+            "round_pk": observations.pk,
+            "number": 1,
+            "handover_pk": handover.pk,
+        },
         "users": users,
         "secrets": [journey.patient.family_name, journey.patient.mrn],
     }

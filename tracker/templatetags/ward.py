@@ -4,7 +4,7 @@ from django import template
 
 from journey.levels import format_levels
 from journey.models import Alert, Answer, ItemDefinition, Journey, StageTimer
-from journey.wording import duration
+from journey.wording import LEVELS_TO_CONFIRM, duration
 from tracker.middleware import idle_seconds_left
 
 register = template.Library()
@@ -23,7 +23,7 @@ def minutes(delta: timedelta | None) -> str:
 
 @register.filter
 def levels(value: list[str]) -> str:
-    return format_levels(value)
+    return format_levels(value) if value else LEVELS_TO_CONFIRM.capitalize()
 
 
 @register.filter

@@ -11,7 +11,8 @@ form's. Field names are not prefixed, so each action's POST reads as before.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -22,16 +23,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from journey.errors import InvalidAnswer, JourneyError, StaleJourney
-from journey.models import AuditEntry, Condition, Journey, JourneyEvent, ObservationRound
+from journey.handover import draft_sbar
+from journey.levels import format_levels
+from journey.models import AuditEntry, Condition, Handover, Journey, JourneyEvent, ObservationRound, Occasion
+from journey.time_home import TimeHome, cached_history, time_home
 from journey.wording import clock, person
-from tracker.access import WardRequest, journey_for
+from tracker.access import WardRequest, journey_for, requires
 from tracker.forms import (
+    BookingForm,
     ChecklistForm,
+    CodedReasonForm,
     DriverForm,
     EscalationForm,
+    HandoverForm,
+    MissedRoundForm,
     NoteForm,
     RedFlagForm,
+    ReviewForm,
     RoundForm,
+    Spo2ScaleForm,
     VersionForm,
 )
 
@@ -128,6 +138,7 @@ def render_journey(
     conditions = visit.conditions(now, answers) if visit else []
     page = PageForms(journey, posted)
     driver = {"name": journey.driver_name, "phone": journey.driver_phone}
+    booking = {"planned_levels": format_levels(journey.planned_levels), "bay": journey.bay}
     told_now = {"told_at": timezone.localtime(now).strftime("%H:%M")}
     flags = [
         {
@@ -141,20 +152,53 @@ def render_journey(
         RoundErrorForm(r, page.get("round_error", _round_error_form, r.pk))
         for r in (visit.standing_rounds() if visit else [])
     ]
-    overdue = [slot for slot in (visit.round_slots(now) if visit else []) if slot.state == "overdue"]
+    slots = visit.round_slots(now) if visit else []
+    overdue = [slot for slot in slots if slot.state == "overdue"]
+    left_early = bool(visit and visit.minimum_overridden_at)
+    missable = [
+        {"slot": slot, "form": page.get("missed", MissedRoundForm, slot.number)}
+        for slot in slots
+        if slot.scheduled and slot.is_open and (slot.state == "overdue" or left_early)
+    ]
+    reviews = [
+        {"round": r, "form": page.get("review", ReviewForm, r.pk, told_now)}
+        for r in (visit.standing_rounds() if visit else [])
+        if r.needs_review
+    ]
+    waiting = journey.waiting_handover()
+    handovers = list(getattr(journey, "recent_handovers", []))
+    handover_occasion = (
+        Handover.Occasion.INTO_RECOVERY
+        if visit and visit.round_minutes and not any(h.visit_id == visit.pk for h in handovers)
+        else Handover.Occasion.CHANGE_OF_NURSE
+    )
     context = {
         "start_form": page.get("start", VersionForm),
         "driver_form": page.get("driver", DriverForm, initial=driver),
-        "cancel_form": page.get("cancel", _cancel_form),
+        "booking_form": page.get("booking", BookingForm, initial=booking),
+        "cancel_form": page.get("cancel", lambda **kw: _cancel_form(journey, **kw)),
+        "did_not_arrive_form": page.get("did_not_arrive", _did_not_arrive_form),
+        "return_form": page.get("return", _return_form),
+        "admit_form": page.get("admit", _admit_form),
         "red_flag_form": page.get("red_flag", RedFlagForm),
         "journey": journey,
         "patient": journey.patient,
         "visit": visit,
         "now": now,
         "timer": visit.timer(now, conditions=conditions) if visit else None,
+        # Completing now would need a delay reason (a stage past its minimum may be "ready" and over).
+        "over_target": bool(visit and visit.is_over_target(now)),
         "conditions": conditions,
         "answers": answers,
-        "rounds": visit.round_slots(now) if visit else [],
+        "rounds": slots,
+        "missable": missable,
+        "missable_open": any(cast(PageForm, entry["form"]).refusal for entry in missable),
+        "reviews": reviews,
+        "handovers": list(reversed(handovers)),
+        "waiting_handover": waiting,
+        "handover_ack_form": page.get("handover_ack", VersionForm, waiting.pk) if waiting else None,
+        "scale_order": journey.spo2_scale_order(),
+        "scale_form": page.get("spo2_scale", Spo2ScaleForm, initial={"scale": journey.spo2_scale}),
         "extra_rounds": visit.extra_rounds() if visit else [],
         "round_errors": round_errors,
         "round_errors_open": any(entry.form.refusal for entry in round_errors),
@@ -168,6 +212,7 @@ def render_journey(
         "stage_done": posted.done if posted and posted.name == "complete" else "",
         "overdue_rounds": overdue,
         "age": journey.patient.age_on(journey.day),
+        "time_home": _time_home(journey, now),
     }
     if visit:
         checklist = page.get("checklist", lambda **kwargs: ChecklistForm(visit, answers, **kwargs))
@@ -177,7 +222,10 @@ def render_journey(
             # The driver is recorded in place on this stage's checklist: no separate driver form to show it by.
             context["page_refusal"], context["page_done"] = posted.refusal, posted.done
         context["missing"] = _missing(conditions, checklist.form)
-        context["round_form"] = page.get("round", RoundForm)
+        context["round_form"] = page.get("round", RoundForm, initial={"spo2_scale": journey.spo2_scale})
+        if waiting is None and not journey.is_closed:
+            draft = {"occasion": handover_occasion, **draft_sbar(journey, now).texts()}
+            context["handover_form"] = page.get("handover", HandoverForm, initial=draft)
         context["override_form"] = page.get("override", _override_form)
     template = "tracker/_journey_body.html" if request.htmx else "tracker/journey.html"
     return render(request, template, context, status=status)
@@ -230,6 +278,35 @@ def _confirmation(journey: Journey, since: int) -> str:
     return f"{'; '.join(e.summary for e in events)} · {when}"
 
 
+def _did_not_arrive_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why did the patient not come?"
+    occasion = Occasion.DID_NOT_ARRIVE
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Mark did not arrive", css="btn-secondary", **kwargs
+    )
+
+
+def _return_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why back to the procedure room?"
+    occasion = Occasion.UNPLANNED_RETURN
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Record the return", css="btn-warning", **kwargs
+    )
+
+
+def _admit_form(*args: Any, **kwargs: Any) -> CodedReasonForm:
+    label = "Why can the patient not go home today?"
+    occasion = Occasion.OVERNIGHT
+    return CodedReasonForm(*args, occasion=occasion, label=label, button="Admit overnight", css="btn-danger", **kwargs)
+
+
+def _time_home(journey: Journey, now: datetime) -> TimeHome | None:
+    if journey.is_closed:
+        return None
+    stages = list(journey.pathway.stages.order_by("order"))
+    return time_home(journey, stages, now, cached_history({journey.pathway_id}, timezone.localdate(now)))
+
+
 def _round_error_form(*args: Any, **kwargs: Any) -> NoteForm:
     label = "Why is this round wrong?"
     return NoteForm(*args, label=label, button="Mark as entered in error", css="btn-outline-danger btn-sm", **kwargs)
@@ -244,9 +321,14 @@ def _override_form(*args: Any, **kwargs: Any) -> NoteForm:
     return NoteForm(*args, label=label, button="Override the minimum", css="btn-warning", **kwargs)
 
 
-def _cancel_form(*args: Any, **kwargs: Any) -> NoteForm:
+def _cancel_form(journey: Journey, *args: Any, **kwargs: Any) -> CodedReasonForm:
+    """The reasons offered depend on whether the patient has arrived (two different indicators)."""
+    arrived = journey.status != Journey.Status.SCHEDULED
+    occasion = Occasion.CANCELLED_AFTER_ARRIVAL if arrived else Occasion.CANCELLED_BEFORE_ARRIVAL
     label = "Why is the procedure cancelled?"
-    return NoteForm(*args, label=label, button="Cancel the procedure", css="btn-outline-danger", **kwargs)
+    return CodedReasonForm(
+        *args, occasion=occasion, label=label, button="Cancel the procedure", css="btn-outline-danger", **kwargs
+    )
 
 
 def _act(
@@ -321,7 +403,7 @@ def save_checklist(request: WardRequest, pk: int) -> HttpResponse:
             journey.update_driver(name=name, phone=phone, by=request.user, shown=shown)
         journey.record_answers(form.values(), by=request.user, stage=page_stage, seen=form.seen())
         if "complete" in request.POST:
-            journey.complete_stage(page_stage, by=request.user)
+            journey.complete_stage(page_stage, by=request.user, **form.delay())
 
     return _act(request, journey, "checklist", form, save)
 
@@ -439,16 +521,170 @@ def update_driver(request: WardRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def change_booking(request: WardRequest, pk: int) -> HttpResponse:
+    """Record the levels of a booking that came without them, or correct the levels or the bay."""
+    journey = journey_for(request, pk, CARE)
+    form = BookingForm(request.POST, auto_id=form_ids("booking"))
+    return _act(
+        request,
+        journey,
+        "booking",
+        form,
+        lambda d: journey.change_booking(
+            planned_levels=d["planned_levels"], bay=d["bay"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
 def cancel(request: WardRequest, pk: int) -> HttpResponse:
     journey = journey_for(request, pk, "journey.check_in_patient")
-    form = _cancel_form(request.POST, auto_id=form_ids("cancel"))
+    form = _cancel_form(journey, request.POST, auto_id=form_ids("cancel"))
     return _act(
         request,
         journey,
         "cancel",
         form,
-        lambda d: journey.cancel(reason=d["note"], by=request.user, expected_version=d["version"]),
+        lambda d: journey.cancel(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
     )
+
+
+@require_POST
+def did_not_arrive(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.check_in_patient")
+    form = _did_not_arrive_form(request.POST, auto_id=form_ids("did_not_arrive"))
+    return _act(
+        request,
+        journey,
+        "did_not_arrive",
+        form,
+        lambda d: journey.mark_did_not_arrive(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def unplanned_return(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    form = _return_form(request.POST, auto_id=form_ids("return"))
+    return _act(
+        request,
+        journey,
+        "return",
+        form,
+        lambda d: journey.record_unplanned_return(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def admit_overnight(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.admit_overnight")
+    form = _admit_form(request.POST, auto_id=form_ids("admit"))
+    return _act(
+        request,
+        journey,
+        "admit",
+        form,
+        lambda d: journey.admit_overnight(
+            reason=d["reason"], detail=d["detail"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def mark_round_missed(request: WardRequest, pk: int, number: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.mark_round_missed")
+    form = MissedRoundForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "missed",
+        form,
+        lambda d: journey.mark_round_missed(number, reason=d["reason"], by=request.user, expected_version=d["version"]),
+        number,
+    )
+
+
+@require_POST
+def news2_review(request: WardRequest, pk: int, round_pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    observations = get_object_or_404(ObservationRound, visit__journey=journey, pk=round_pk)
+    form = ReviewForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "review",
+        form,
+        lambda d: journey.record_news2_review(
+            observations,
+            told_who=d["told_who"],
+            told_at=form.told_at_moment(timezone.now()),
+            by=request.user,
+            expected_version=d["version"],
+        ),
+        observations.pk,
+    )
+
+
+@require_POST
+def set_spo2_scale(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, "journey.set_spo2_scale")
+    form = Spo2ScaleForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "spo2_scale",
+        form,
+        lambda d: journey.set_spo2_scale(
+            d["scale"], reason=d["reason"], by=request.user, expected_version=d["version"]
+        ),
+    )
+
+
+@require_POST
+def write_handover(request: WardRequest, pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    form = HandoverForm(request.POST)
+
+    def write(d: dict[str, Any]) -> None:
+        texts = {k: d[k] for k in ("occasion", "situation", "background", "assessment", "recommendation")}
+        journey.write_handover(**texts, by=request.user, expected_version=d["version"])
+
+    return _act(request, journey, "handover", form, write)
+
+
+@require_POST
+def acknowledge_handover(request: WardRequest, pk: int, handover_pk: int) -> HttpResponse:
+    journey = journey_for(request, pk, CARE)
+    handover = get_object_or_404(journey.handovers, pk=handover_pk)
+    form = VersionForm(request.POST)
+    return _act(
+        request,
+        journey,
+        "handover_ack",
+        form,
+        lambda d: journey.acknowledge_handover(handover, by=request.user, expected_version=d["version"]),
+        handover.pk,
+    )
+
+
+@requires("journey.view_journey")
+def handover_sheet(request: WardRequest) -> HttpResponse:
+    """Every patient in the unit now, on printable pages, for a change of shift: each one's SBAR drafted
+    from the journey, and the last handover (who has the patient)."""
+    now = timezone.now()
+    journeys = list(Journey.objects.on_day(timezone.localdate(now)).in_unit().for_handover_sheet())
+    AuditEntry.objects.record(
+        AuditEntry.Action.VIEWED, user=request.user, summary=f"Printed the handover sheet ({len(journeys)} patients)"
+    )
+    rows = [{"journey": j, "sbar": draft_sbar(j, now), "nurse": j.nurse} for j in journeys]
+    context = {"rows": rows, "printed_at": now, "unit_name": settings.TRACKER_UNIT_NAME}
+    return render(request, "tracker/handover_sheet.html", context)
 
 
 def discharge_sheet(request: WardRequest, pk: int) -> HttpResponse:

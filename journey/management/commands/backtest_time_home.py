@@ -1,0 +1,40 @@
+"""``manage.py backtest_time_home --from 2026-10-01 --to 2026-10-31``"""
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from journey.time_home import HISTORY_DAYS, backtest
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"Write the date as YYYY-MM-DD, not {text!r}.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Replay the time home for patients who went home in the period: at the start of each of their stages, "
+        f"predict with only the {HISTORY_DAYS} days before their day, and compare with when they went home."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="first", required=True, help="First day, YYYY-MM-DD.")
+        parser.add_argument("--to", dest="last", required=True, help="Last day (included), YYYY-MM-DD.")
+
+    def handle(self, *args: Any, first: str, last: str, **options: Any) -> None:
+        start, end = _day(first), _day(last)
+        if end < start:
+            raise CommandError("The period ends before it starts.")
+        result = backtest(start, end)
+        if not result.predictions:
+            self.stdout.write("No patient went home in that period: nothing to replay.")
+            return
+        self.stdout.write(
+            f"predictions: {result.predictions} ({result.from_history} from history, the rest from targets)"
+        )
+        self.stdout.write(f"mean absolute error of the likely time: {result.mean_absolute_error:.1f} min")
+        self.stdout.write(f"home by the 90th-percentile time: {result.home_by_late:.1f}% (aim: 85-95%)")

@@ -1,0 +1,195 @@
+"""The time home as a range: the earliest the rules allow, and the likely time from the unit's own history.
+
+- **Earliest**: now, plus what is left of the current stage's minimum, plus the minimums of the stages
+  still to come (the flat two hours). Nothing can be faster.
+- **Likely** (50th percentile) and **late** (90th percentile): from completed journeys of the same pathway
+  over the last ``HISTORY_DAYS`` days (today excluded): for each one that passed through the patient's
+  current stage and spent at least as long in it as this patient has so far, the time from that stage's
+  start to gone home. Those, less the time this patient has already spent in the stage, give the
+  remaining time; its percentiles (linear, as in the reports) are added to now. A booked patient is
+  predicted from the booked time (or now, if later) with the whole-day history. With fewer than
+  ``MIN_HISTORY`` such journeys the likely and late times fall back to the pathway's targets (the board's
+  old "expected home"), and say so.
+- Neither likely nor late is ever before the earliest.
+
+``manage.py backtest_time_home`` replays history and reports how often patients were home by the 90th
+percentile prediction (aim: 85-95%).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.cache import cache
+
+from journey.models import Journey, StageDefinition, StageVisit
+from journey.reports import percentile
+
+HISTORY_DAYS = 90
+MIN_HISTORY = 20
+# The day's history does not change until tomorrow: one read a day for every screen of this process.
+CACHE_SECONDS = 15 * 60
+ARRIVAL = 0  # the key of the whole-day history (from arrival), beside stage ids
+
+
+@dataclass(frozen=True)
+class TimeHome:
+    earliest: datetime
+    likely: datetime
+    late: datetime
+    from_history: bool  # False: likely and late come from the pathway's targets
+
+
+# (pathway id, stage id or ARRIVAL) -> [(minutes spent in that stage, minutes from its start to home)]
+History = dict[tuple[int, int], list[tuple[float, float]]]
+
+
+def history(pathway_ids: set[int], before: date, days: int = HISTORY_DAYS) -> History:
+    """The completed journeys of these pathways in the ``days`` before ``before``: how long each spent in
+    each stage and how long from each stage's start (and from arrival) to gone home. One query."""
+    rows = (
+        StageVisit.objects.filter(
+            journey__pathway_id__in=pathway_ids,
+            journey__status=Journey.Status.COMPLETED,
+            journey__day__gte=before - timedelta(days=days),
+            journey__day__lt=before,
+            completed_at__isnull=False,
+        )
+        .order_by()
+        .values_list("journey_id", "journey__pathway_id", "stage_id", "started_at", "completed_at")
+    )
+    journeys: dict[int, list[tuple[int, int, datetime, datetime]]] = defaultdict(list)
+    for journey_id, pathway_id, stage_id, started, completed in rows:
+        if completed is not None:  # always, by the filter
+            journeys[journey_id].append((pathway_id, stage_id, started, completed))
+    found: History = defaultdict(list)
+    for visits in journeys.values():
+        home = max(completed for *_, completed in visits)
+        arrived = min(started for _, _, started, _ in visits)
+        pathway_id = visits[0][0]
+        found[(pathway_id, ARRIVAL)].append((0.0, (home - arrived).total_seconds() / 60))
+        for _, stage_id, started, completed in visits:
+            found[(pathway_id, stage_id)].append(
+                ((completed - started).total_seconds() / 60, (home - started).total_seconds() / 60)
+            )
+    return dict(found)
+
+
+def cached_history(pathway_ids: set[int], today: date) -> History:
+    key = f"time-home-history:{today.isoformat()}:{','.join(map(str, sorted(pathway_ids)))}"
+    found = cache.get(key)
+    if found is None:
+        found = history(pathway_ids, today)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def time_home(journey: Journey, stages: list[StageDefinition], now: datetime, past: History) -> TimeHome | None:
+    """The range for a journey still to go home (None once it is closed)."""
+    if journey.is_closed:
+        return None
+    visit = journey.current_visit
+    levels = journey.planned_levels
+    if visit is None:  # booked, not arrived
+        start = max(now, journey.scheduled_at)
+        earliest = start + _minutes(sum(s.minimum_minutes or 0 for s in stages))
+        by_targets = start + _minutes(sum(s.target_for(levels) for s in stages))
+        key, spent = (journey.pathway_id, ARRIVAL), 0.0
+    else:
+        timer = visit.timer(now)
+        later = [s for s in stages if s.order > visit.stage.order]
+        minimum_left = timer.minimum_left or timedelta(0)
+        if visit.minimum_overridden_at:
+            minimum_left = timedelta(0)
+        earliest = now + minimum_left + _minutes(sum(s.minimum_minutes or 0 for s in later))
+        left_here = max(timer.target - timer.elapsed, minimum_left, timedelta(0))
+        by_targets = now + left_here + _minutes(sum(s.target_for(levels) for s in later))
+        key, spent = (journey.pathway_id, visit.stage_id), timer.elapsed.total_seconds() / 60
+        start = now
+    # Journeys that had spent at least as long in this stage as this patient has so far.
+    remaining = sorted(to_home - spent for took, to_home in past.get(key, []) if took >= spent)
+    if len(remaining) < MIN_HISTORY:
+        likely = late = max(by_targets, earliest)
+        return TimeHome(earliest, likely, late, from_history=False)
+    p50, p90 = percentile(remaining, 0.5) or 0.0, percentile(remaining, 0.9) or 0.0
+    likely = max(start + _minutes(p50), earliest)
+    late = max(start + _minutes(p90), likely)
+    return TimeHome(earliest, likely, late, from_history=True)
+
+
+def _minutes(value: float) -> timedelta:
+    return timedelta(minutes=value)
+
+
+# --- the backtest ---
+
+
+@dataclass(frozen=True)
+class Backtest:
+    predictions: int
+    mean_absolute_error: float | None  # minutes, the likely time against the actual time home
+    home_by_late: float | None  # share of predictions with the patient home by the late (p90) time
+    from_history: int
+
+
+def backtest(first: date, last: date) -> Backtest:
+    """Replay each completed journey of the days ``first``..``last``: at arrival and at the start of each
+    stage, predict with only the history before that journey's day, as the board would have; compare
+    with when the patient actually went home."""
+    journeys = list(
+        Journey.objects.filter(day__gte=first, day__lte=last, status=Journey.Status.COMPLETED)
+        .select_related("pathway")
+        .prefetch_related("visits__stage")
+        .order_by("day")
+    )
+    stages: dict[int, list[StageDefinition]] = defaultdict(list)
+    for stage in StageDefinition.objects.filter(pathway__in={j.pathway_id for j in journeys}).order_by("order"):
+        stages[stage.pathway_id].append(stage)
+    histories: dict[date, History] = {}
+    errors, home_by_late, from_history = [], 0, 0
+    for journey in journeys:
+        if journey.day not in histories:
+            histories[journey.day] = history(set(stages), journey.day)
+        past = histories[journey.day]
+        visits = sorted(journey.visits.all(), key=lambda v: v.started_at)
+        home = max(v.completed_at for v in visits if v.completed_at is not None)
+        for visit in visits:
+            # The journey as it stood when this stage started: this visit open, the earlier ones closed.
+            at = visit.started_at
+            # What a list prefetches (Journey.current_visit and open_red_flags read these first).
+            journey.__dict__["open_visits"] = [_open_copy(visit)]
+            journey.__dict__["open_flags"] = []
+            journey.status = Journey.Status.IN_PROGRESS
+            predicted = time_home(journey, stages[journey.pathway_id], at, past)
+            if predicted is None:
+                continue
+            errors.append(abs((predicted.likely - home).total_seconds()) / 60)
+            home_by_late += home <= predicted.late
+            from_history += predicted.from_history
+        journey.status = Journey.Status.COMPLETED
+    count = len(errors)
+    return Backtest(
+        predictions=count,
+        mean_absolute_error=sum(errors) / count if count else None,
+        home_by_late=100 * home_by_late / count if count else None,
+        from_history=from_history,
+    )
+
+
+def _open_copy(visit: StageVisit) -> StageVisit:
+    """The visit as it was when it started (still open, its override not yet made)."""
+    copy = StageVisit(
+        pk=visit.pk,
+        journey_id=visit.journey_id,
+        stage=visit.stage,
+        stage_name=visit.stage_name,
+        target_minutes=visit.target_minutes,
+        minimum_minutes=visit.minimum_minutes,
+        next_is_discharge=visit.next_is_discharge,
+        started_at=visit.started_at,
+        started_by_id=visit.started_by_id,
+        round_minutes=visit.round_minutes,
+    )
+    return copy

@@ -1,0 +1,119 @@
+"""The board re-renders only what changed: each row is cached under its journey's id and version, the
+minute and the row templates' version; a change re-renders that row alone, whatever the day's length."""
+
+from datetime import timedelta
+
+import pytest
+from django.test.signals import template_rendered
+from django.urls import reverse
+
+from tests.makers import make_journey, walk_to
+from tracker import board_cache
+
+BOARD, POLL = reverse("board"), reverse("board-poll")
+
+
+@pytest.fixture
+def rows_rendered():
+    """How many board rows were rendered (each row template render is one)."""
+    seen = []
+
+    def count(sender, template, context, **kwargs):
+        if template.name == board_cache.ROW_TEMPLATE:
+            seen.append(context["row"].url)
+
+    template_rendered.connect(count)
+    yield seen
+    template_rendered.disconnect(count)
+
+
+@pytest.fixture
+def day(pathway, nurse, morning):
+    journeys = [make_journey(pathway, nurse) for _ in range(6)]
+    for journey in journeys[::2]:
+        walk_to(journey, "prep", nurse, now=morning)
+    return journeys
+
+
+def test_a_change_to_one_journey_re_renders_that_row_alone(client, day, nurse, coordinator, rows_rendered):
+    client.force_login(coordinator)
+    client.get(BOARD)
+    assert len(rows_rendered) == len(day)
+    rows_rendered.clear()
+
+    changed = day[1]
+    changed.arrive(by=nurse)
+    page = client.get(BOARD).content.decode()
+
+    assert rows_rendered == [changed.get_absolute_url()]
+    assert page.count("<tr class=") == len(day)
+    assert "Consent" in page
+
+
+def test_another_display_or_filter_reuses_every_row(client, day, coordinator, rows_rendered):
+    client.force_login(coordinator)
+    client.get(BOARD)
+    rows_rendered.clear()
+
+    client.get(POLL, {"attention": "1"})
+    client.get(reverse("board-wall"))
+
+    assert rows_rendered == []
+
+
+def test_every_row_is_rendered_again_when_the_minute_turns(client, day, coordinator, rows_rendered, time_machine):
+    client.force_login(coordinator)
+    client.get(BOARD)
+    rows_rendered.clear()
+
+    time_machine.shift(timedelta(minutes=1))
+    client.get(BOARD)
+
+    assert len(rows_rendered) == len(day)
+
+
+def test_a_changed_row_template_is_a_new_version_of_every_row(day, morning):
+    before = board_cache.row_key(day[0].pk, day[0].version, morning)
+    board_cache.template_version.cache_clear()
+    try:
+        original = board_cache.ROW_TEMPLATES
+        board_cache.ROW_TEMPLATES = (*original, "tracker/_board_poll.html")
+        assert board_cache.row_key(day[0].pk, day[0].version, morning) != before
+    finally:
+        board_cache.ROW_TEMPLATES = original
+        board_cache.template_version.cache_clear()
+
+
+@pytest.mark.parametrize("journeys", [5, 60])
+def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
+    client, pathway, nurse, coordinator, morning, django_assert_num_queries, journeys
+):
+    made = [make_journey(pathway, nurse) for _ in range(journeys)]
+    client.force_login(coordinator)
+    client.get(BOARD)
+    made[-1].arrive(by=nurse)
+
+    # session, user, whether a demo account, permissions; the change token; the day's versions; the
+    # changed journey's reads (10, as for the whole board, with its missed rounds and handovers); the stages.
+    with django_assert_num_queries(17):
+        assert client.get(BOARD).status_code == 200
+
+
+def test_with_every_row_cached_the_board_reads_only_the_versions(client, day, coordinator, django_assert_num_queries):
+    client.force_login(coordinator)
+    client.get(BOARD)
+
+    # A filter the shared render has not seen: session, user, demo account?, permissions, the token, the versions.
+    with django_assert_num_queries(6):
+        assert client.get(BOARD, {"bay": "3"}).status_code == 200
+
+
+def test_nothing_breaks_without_a_cache(client, day, coordinator, settings, rows_rendered):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    client.force_login(coordinator)
+
+    first = client.get(BOARD).content.decode()
+    second = client.get(BOARD).content.decode()
+
+    assert first.count("<tr class=") == second.count("<tr class=") == len(day)
+    assert len(rows_rendered) == 2 * len(day)  # each request renders in full: slower, never wrong

@@ -1,0 +1,103 @@
+"""The board re-renders only what changed: each row's HTML is cached under the journey's id and version,
+the current minute and the row templates' version, in Django's cache framework.
+
+A change to a journey bumps its version (every verb does): that row's key is new, so that row alone is
+read and rendered again; every other row comes from the cache. The minute in the key re-renders every
+row once a minute, for what time alone changes (a round falling overdue, a stage going over target, the
+expected time home). The templates' version is a hash of the row partials' source, so a deployment
+that changes them never shows an old row.
+
+The cache is Django's default cache: local memory per process unless CACHES says otherwise (the README
+says how to share one between app servers). Without a cache, or with a cold one, the board is simply
+rendered in full: nothing depends on a row being found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from functools import cache as once
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+
+from journey.board import BoardRow, board_rows
+from journey.models import Journey
+from tracker.board_display import displays
+
+ROW_TEMPLATE = "tracker/_board_row.html"
+# What a row's HTML is made from: a change to either file is a new version of every row.
+ROW_TEMPLATES = (ROW_TEMPLATE, "tracker/_timer.html")
+# A key names its minute, so no row is read after its minute: the timeout only frees the memory.
+ROW_SECONDS = 150
+
+
+class CachedRow(NamedTuple):
+    """A rendered row and what the board needs to order, filter and count it without the journey.
+    Kept in the cache as a plain tuple: a thousand of them are read back per board."""
+
+    journey_id: int
+    html: SafeString
+    rank: int
+    order: tuple[str, str, int]  # scheduled time, bay, id: the board's order within a rank
+    stage_code: str
+    stage_name: str
+    stage_order: int  # the current stage's place in its pathway, for the stage filter's order
+    bay: str
+    needs_attention: bool
+
+
+@once
+def template_version() -> str:
+    sources = [get_template(name).template.source for name in ROW_TEMPLATES]  # type: ignore[attr-defined]
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:12]
+
+
+def row_key(journey_id: int, version: int, now: datetime) -> str:
+    return f"{_prefix(now)}{journey_id}:{version}"
+
+
+def _prefix(now: datetime) -> str:
+    return f"board-row:{template_version()}:{now:%Y%m%d%H%M}:"
+
+
+def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow]:
+    """Every journey of the day as a rendered row, most urgent first: from the cache where the journey
+    has not changed this minute, rendered (and cached) where it has. ``fresh`` renders every row."""
+    prefix = _prefix(now)
+    versions = Journey.objects.on_day(day).values_list("pk", "version")
+    keys = {pk: f"{prefix}{pk}:{version}" for pk, version in versions}
+    found: dict[str, tuple] = {} if fresh else cache.get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in found]
+    if missing:
+        journeys = Journey.objects.on_board(day)
+        if len(missing) < len(keys):
+            journeys = journeys.filter(pk__in=missing)
+        rendered = _render(board_rows(list(journeys), now))
+        cache.set_many({f"{prefix}{r.journey_id}:{v}": tuple(r) for r, v in rendered}, ROW_SECONDS)
+        found.update({keys[r.journey_id]: r for r, _ in rendered if r.journey_id in keys})
+    rows = [CachedRow._make(found[key]) for key in keys.values() if key in found]
+    return sorted(rows, key=lambda r: (r.rank, r.order))
+
+
+def _render(rows: list[BoardRow]) -> list[tuple[CachedRow, int]]:
+    """Each row rendered on its own (with its journey's version, for its key)."""
+    template = get_template(ROW_TEMPLATE)
+    rendered = []
+    for row, shown in zip(rows, displays(rows), strict=True):
+        journey, visit = row.journey, row.journey.current_visit
+        cached = CachedRow(
+            journey_id=journey.pk,
+            html=mark_safe(template.render({"row": shown})),
+            rank=row.rank,
+            order=(journey.scheduled_time.isoformat(), journey.bay, journey.pk),
+            stage_code=row.stage_code,
+            stage_name=row.stage_name,
+            stage_order=visit.stage.order if visit else 10**6,
+            bay=journey.bay,
+            needs_attention=row.needs_attention,
+        )
+        rendered.append((cached, journey.version))
+    return rendered
