@@ -1503,7 +1503,8 @@ def _coded(reason: Reason | None, detail: str, occasion: str) -> tuple[Reason, s
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # red-flag, continuous, round-overdue, news2-review, handover, bay-clash, over-target, ready, levels, no-driver
+    # red-flag, continuous, round-overdue, news2-review, handover, bay-clash, over-target, ready, levels, no-driver
+    kind: str
     text: str
 
 
