@@ -51,13 +51,10 @@ def test_a_planned_hand_over_books_the_bay_and_says_so_in_the_history(pathway, n
     assert "bay 12 handed over from GH" in event.summary
 
 
-@pytest.mark.parametrize("ending", ["cancel", "home"])
-def test_a_bay_is_free_again_once_its_patients_day_is_over(pathway, nurse, morning, ending):
+@pytest.mark.parametrize("ended", [Journey.Status.COMPLETED, Journey.Status.CANCELLED, Journey.Status.DID_NOT_ARRIVE])
+def test_a_bay_is_free_again_once_its_patients_day_is_over(pathway, nurse, morning, ended):
     earlier = make_journey(pathway, nurse, bay="12")
-    if ending == "cancel":
-        earlier.cancel(reason="Unwell this morning", by=nurse)
-    else:
-        Journey.objects.filter(pk=earlier.pk).update(status=Journey.Status.COMPLETED)
+    Journey.objects.filter(pk=earlier.pk).update(status=ended)
 
     assert make_journey(pathway, nurse, bay="12").bay == "12"
 
@@ -82,3 +79,19 @@ def test_the_same_bay_on_another_day_or_no_bay_is_never_refused(pathway, nurse, 
 )
 def test_an_overdue_badge_says_how_many_rounds_are_overdue(numbers, text):
     assert overdue_text(numbers) == text
+
+
+def test_moving_a_patient_into_a_held_bay_is_refused_unless_a_planned_hand_over(pathway, nurse, morning):
+    make_journey(pathway, nurse, bay="12", patient=make_patient(given_name="Grace", family_name="Hopper"))
+    moving = make_journey(pathway, nurse, bay="7")
+
+    with pytest.raises(JourneyError, match=r"Bay 12 is held by GH \(Booked\)") as refused:
+        moving.change_booking(bay="12", by=nurse)
+    assert refused.value.field == "bay"
+    moving.refresh_from_db()
+    assert moving.bay == "7"
+
+    moving.change_booking(bay="12", by=nurse, bay_handover=True)
+    moving.refresh_from_db()
+    assert moving.bay == "12"
+    assert "handed over from GH" in moving.events.latest("pk").summary
