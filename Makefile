@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
+PORT ?= 8000
 
 .PHONY: run serve test bench bench-hl7 hl7-listen load backup lint format check clean
 
@@ -19,11 +20,11 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## run: the app with demo data on SQLite at http://127.0.0.1:8000
+## run: the app with demo data on SQLite at http://127.0.0.1:8000 (another port: make run PORT=8001)
 run: $(VENV)/.runtime
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py seed_demo
-	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## serve: production mode (needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; see README, Deploying)
 serve: $(VENV)/.runtime

@@ -27,6 +27,7 @@ ALERT_RANK = {
     "round-overdue": 1,
     "news2-review": 1,
     "handover": 2,
+    "bay-clash": 2,
     "over-target": 2,
     "ready": 3,
     "levels": 4,
@@ -70,8 +71,29 @@ def board_rows(journeys: list[Journey], now: datetime) -> list[BoardRow]:
         stages.setdefault(stage.pathway_id, []).append(stage)
     # The unit's history for the time home: read once a day per process (cached), not per poll.
     past = cached_history(set(stages), timezone.localdate(now)) if stages else {}
-    rows = [_row(journey, stages.get(journey.pathway_id, []), now, past) for journey in journeys]
+    clashes = bay_clashes(journeys)
+    rows = [
+        _row(journey, stages.get(journey.pathway_id, []), now, past, clashes.get(journey.pk)) for journey in journeys
+    ]
     return sorted(rows, key=lambda r: (r.rank, r.journey.scheduled_time, r.journey.bay, r.journey.pk))
+
+
+def bay_clashes(journeys: list[Journey]) -> dict[int, Alert]:
+    """One bay, one patient: every journey sharing its bay with another patient in progress gets an alert
+    naming the others (a booking is refused such a bay unless it is a planned hand-over; this shows
+    any clash that still happens, a hand-over that did not, or a bay changed by hand)."""
+    in_bay: dict[str, list[Journey]] = {}
+    for journey in journeys:
+        if journey.bay and journey.status == Journey.Status.IN_PROGRESS:
+            in_bay.setdefault(journey.bay, []).append(journey)
+    alerts = {}
+    for bay, sharing in in_bay.items():
+        if len(sharing) < 2:
+            continue
+        for journey in sharing:
+            others = ", ".join(f"{o.patient.initials} ({o.where_now()})" for o in sharing if o is not journey)
+            alerts[journey.pk] = Alert("bay-clash", f"Bay {bay} also holds {others}")
+    return alerts
 
 
 def stage_counts(rows: list[BoardRow]) -> Counter[str]:
@@ -108,11 +130,17 @@ def board_token(day: date, now: datetime, variant: str = "") -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _row(journey: Journey, stages: list[StageDefinition], now: datetime, past: History) -> BoardRow:
+def _row(
+    journey: Journey, stages: list[StageDefinition], now: datetime, past: History, clash: Alert | None = None
+) -> BoardRow:
     visit = journey.current_visit
     stage_ids = [stage.pk for stage in stages]
     timer = visit.timer(now) if visit else None  # once: the alerts and the time home need it too
     alerts = journey.alerts(now, timer)
+    if clash is not None:
+        alerts.insert(
+            next((i for i, a in enumerate(alerts) if ALERT_RANK[a.kind] > ALERT_RANK["bay-clash"]), len(alerts)), clash
+        )
     rank = min([ALERT_RANK[a.kind] for a in alerts] + [STATUS_RANK[Journey.Status(journey.status)]])
     return BoardRow(
         journey=journey,

@@ -191,6 +191,9 @@ def _book(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.dateti
         by=by,
         now=now,
         source=_source(booking),
+        # The hospital's schedule plans each bay's day in turn: its bookings are planned hand-overs (the
+        # board still flags two patients in progress in one bay).
+        bay_handover=True,
     )
     HospitalAppointment.objects.create(
         appointment_id=booking.appointment_id, journey=journey, sender=head.sender, booked_at=now
@@ -229,6 +232,7 @@ def _modify(message: python_hl7.Message, head: hl7.Header, by: Any, now: dt.date
         by=by,
         now=now,
         source=source,
+        bay_handover=True,  # as for a booking: the schedule plans the bay's turns
     )
     return journey
 

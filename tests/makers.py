@@ -133,13 +133,18 @@ def make_journey(
     levels: str = "T12 L1",
     driver: tuple[str, str] = ("Dee Driver", "07700 900123"),
     patient: Patient | None = None,
+    bay: str | None = None,
 ) -> Journey:
+    """A booking; without ``bay``, the first bay from 3 up that nobody holds that day (one bay, one patient)."""
+    day = day or date(2026, 11, 21)
+    if bay is None:
+        bay = next(str(n) for n in range(3, 1000) if Journey.objects.bay_holder(day, str(n)) is None)
     return Journey.objects.book(
         patient=patient or make_patient(),
         pathway=pathway,
-        day=day or date(2026, 11, 21),
+        day=day,
         scheduled_time=time(8, 30),
-        bay="3",
+        bay=bay,
         planned_levels=levels,
         driver_name=driver[0],
         driver_phone=driver[1],

@@ -28,8 +28,26 @@ from journey.models.red_flags import SCORED_KINDS
 from journey.validators import check_date_of_birth, clean_mrn, clean_phone
 
 Kind = ItemDefinition.Kind
-# A browser date picker reads and writes ISO dates, whatever the unit's language shows elsewhere.
-DATE_PICKER = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+# The unit's formats whatever the browser's locale: a browser's own date or time picker follows the PC's
+# locale (06:30 AM on an en-US PC), so dates and times are text inputs in the 24-hour, year-first form
+# every page prints; the server parses them (en-GB input formats: 2026-11-21 or 21/11/2026; 06:30).
+DATE_INPUT_ATTRS = {"inputmode": "numeric", "placeholder": "YYYY-MM-DD", "autocomplete": "off"}
+TIME_INPUT_ATTRS = {
+    "inputmode": "numeric",
+    "pattern": "([01]?[0-9]|2[0-3])[:.][0-5][0-9]",
+    "placeholder": "HH:MM",
+    "maxlength": "5",
+    "autocomplete": "off",
+    "title": "24-hour time, such as 06:30 or 14:05",
+}
+
+
+def date_input(**attrs: str) -> forms.DateInput:
+    return forms.DateInput(format="%Y-%m-%d", attrs={**DATE_INPUT_ATTRS, **attrs})
+
+
+def time_input(**attrs: str) -> forms.TimeInput:
+    return forms.TimeInput(format="%H:%M", attrs={**TIME_INPUT_ATTRS, **attrs})
 
 
 class VersionField(forms.IntegerField):
@@ -61,13 +79,18 @@ class CheckInForm(forms.Form):
     mrn = forms.CharField(label="MRN", max_length=20)
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
-    date_of_birth = forms.DateField(label="Date of birth", widget=DATE_PICKER)
+    date_of_birth = forms.DateField(label="Date of birth", widget=date_input())
     pathway = forms.ModelChoiceField(
         label="Procedure", queryset=Pathway.objects.filter(is_active=True), empty_label="Choose the procedure"
     )
-    day = forms.DateField(label="Day of the procedure", widget=DATE_PICKER)
-    scheduled_time = forms.TimeField(label="Booked time", widget=forms.TimeInput(attrs={"type": "time"}))
+    day = forms.DateField(label="Day of the procedure", widget=date_input())
+    scheduled_time = forms.TimeField(label="Booked time", widget=time_input())
     bay = forms.CharField(label="Bay", max_length=20, required=False)
+    bay_handover = forms.BooleanField(
+        label="Planned hand-over",
+        required=False,
+        help_text="Tick when the bay is held by a patient who leaves before this one comes.",
+    )
     planned_levels = forms.CharField(label="Planned vertebral levels", max_length=100, help_text=LEVELS_HELP)
     driver_name = forms.CharField(label="Driver's name", max_length=100, required=False)
     driver_phone = forms.CharField(
@@ -95,6 +118,7 @@ class CheckInForm(forms.Form):
             Row(Column("mrn", css_class="col-md-3"), Column("given_name"), Column("family_name")),
             Row(Column("date_of_birth", css_class="col-md-3"), Column("pathway")),
             Row(Column("day"), Column("scheduled_time"), Column("bay"), Column("planned_levels", css_class="col-md-4")),
+            "bay_handover",
             Row(Column("driver_name"), Column("driver_phone")),
             Submit("save", "Book the patient", css_class="btn-lg"),
         )
@@ -312,7 +336,7 @@ def _item_field(item: ItemDefinition) -> forms.Field:
     if item.kind == Kind.NUMBER:
         return forms.CharField(widget=_number_input(item), **common)
     if item.kind == Kind.TIME:
-        return forms.CharField(widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}), **common)
+        return forms.CharField(widget=time_input(**{"class": "form-control"}), **common)
     if item.kind == Kind.LEVELS:
         widget = forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. T12, L1", "autocomplete": "off"})
         return forms.CharField(widget=widget, **common)
@@ -461,7 +485,7 @@ class RedFlagForm(forms.Form):
 class EscalationForm(forms.Form):
     version = VersionField()
     told_who = forms.CharField(label="Who was told (name and role)", max_length=200)
-    told_at = forms.TimeField(label="At", widget=forms.TimeInput(attrs={"type": "time"}))
+    told_at = forms.TimeField(label="At", widget=time_input())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

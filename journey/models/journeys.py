@@ -164,6 +164,28 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             )
         )
 
+    def bay_holder(self, day: date, bay: str, *, excluding: Patient | None = None) -> Journey | None:
+        """Another patient's journey holding the bay that day: booked or in progress, its day not over."""
+        bay = bay.strip()
+        if not bay:
+            return None
+        held = self.filter(day=day, bay=bay, status__in=Journey.HOLDS_BAY).select_related("patient")
+        if excluding is not None:
+            held = held.exclude(patient=excluding)
+        return held.order_by("scheduled_time", "pk").first()
+
+    def refuse_held_bay(self, day: date, bay: str, *, patient: Patient, handover: bool) -> Journey | None:
+        """One bay, one patient: refuse a bay another patient still holds that day, unless the nurse marks
+        the booking as a planned hand-over of the bay. Returns the holder handed over from, if any."""
+        holder = self.bay_holder(day, bay, excluding=patient)
+        if holder is None or handover:
+            return holder
+        raise JourneyError(
+            f"Bay {bay.strip()} is held by {holder.patient.initials} ({holder.where_now()}), whose day is not over. "
+            'Choose another bay, or tick "Planned hand-over" if they leave before this patient comes.',
+            field="bay",
+        )
+
     @alters_data
     def book(
         self,
@@ -177,6 +199,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         bay: str = "",
         driver_name: str = "",
         driver_phone: str = "",
+        bay_handover: bool = False,
         now: datetime | None = None,
         source: str = "",
     ) -> Journey:
@@ -186,7 +209,9 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
 
         No planned levels (an empty list, as a booking from the hospital's schedule may come) books the
         day with "levels to confirm": no stage closes until a nurse records them (``change_booking``).
-        ``source`` names who booked it when that is not ``by``'s doing alone ("the hospital's schedule")."""
+        ``source`` names who booked it when that is not ``by``'s doing alone ("the hospital's schedule").
+        A bay held by another patient whose day is not over is refused unless ``bay_handover`` says the
+        hand-over is planned."""
         now = now or timezone.now()
         try:
             levels = parse_levels(planned_levels) if planned_levels != [] else []
@@ -204,6 +229,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             duplicate = JourneyError(f"{patient.full_name} already has a journey on {day:%d %b %Y}.", field="day")
             if self.filter(patient=patient, day=day).exclude(status__in=Journey.NOT_HELD).exists():
                 raise duplicate
+            handed_over_by = self.refuse_held_bay(day, bay, patient=patient, handover=bay_handover)
             try:
                 with transaction.atomic():
                     journey = self.create(
@@ -221,6 +247,8 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
                     )
                     booked = f"Booked by {source}" if source else "Booked"
                     summary = f"{booked} for {pathway.name} at {levels_text(levels)}, {scheduled_time:%H:%M}"
+                    if handed_over_by is not None:
+                        summary += f"; bay {journey.bay} handed over from {handed_over_by.patient.initials}"
                     journey._log(JourneyEvent.Kind.BOOKED, by, now, summary)
             except IntegrityError:
                 # Another workstation booked the same patient and day between the check and the insert.
@@ -245,6 +273,8 @@ class Journey(ClinicalRecord):
 
     # Journeys that hold no place: the patient may be booked again that day.
     NOT_HELD = (Status.CANCELLED, Status.DID_NOT_ARRIVE)
+    # Journeys whose day is not over: they hold their bay.
+    HOLDS_BAY = (Status.SCHEDULED, Status.IN_PROGRESS)
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="journeys")
     pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="journeys")
@@ -315,6 +345,11 @@ class Journey(ClinicalRecord):
             return self.open_flags
         return list(self.red_flags.filter(resolved_at__isnull=True))
 
+    def where_now(self) -> str:
+        """The current stage's name, or the journey's status when no stage is open ("Booked")."""
+        visit = self.current_visit
+        return visit.stage_name if visit is not None else self.get_status_display()
+
     def ready_for_discharge(self, now: datetime) -> bool:
         """Everything that can be met before discharge is met: the stage before discharge may close (its
         minimum passed or overridden, every round recorded, its checklist done) and no red flag is open."""
@@ -333,7 +368,7 @@ class Journey(ClinicalRecord):
                 alerts.append(Alert("continuous", "NEWS2 high: continuous monitoring"))
             overdue = [slot for slot in slots if slot.state == "overdue"]
             if overdue:
-                alerts.append(Alert("round-overdue", f"Observation round {overdue[0].number} overdue"))
+                alerts.append(Alert("round-overdue", overdue_text([slot.number for slot in overdue])))
             alerts.extend(
                 Alert("news2-review", f"NEWS2 review needed (round {r.number})")
                 for r in visit.standing_rounds()
@@ -517,11 +552,13 @@ class Journey(ClinicalRecord):
         now: datetime | None = None,
         expected_version: int | None = None,
         source: str = "",
+        bay_handover: bool = False,
     ) -> None:
         """Change the bay, the planned levels or the booked time; what is not given stays as it is.
 
         Levels change until a stage has closed (consent checks them); the time until the patient arrives;
         the bay at any time. Recording levels on a day booked with "levels to confirm" is this verb too.
+        A bay held by another patient whose day is not over is refused unless ``bay_handover`` says so.
         """
         now = now or timezone.now()
         levels = None
@@ -537,7 +574,12 @@ class Journey(ClinicalRecord):
         with self._changing(expected_version) as journey:
             changes, fields = [], []
             if bay is not None and bay != journey.bay:
+                handed_over_by = Journey.objects.refuse_held_bay(
+                    journey.day, bay, patient=journey.patient, handover=bay_handover
+                )
                 changes.append(f"bay {bay or 'none'} (was {journey.bay or 'none'})")
+                if handed_over_by is not None:
+                    changes.append(f"bay {bay} handed over from {handed_over_by.patient.initials}")
                 journey.bay = bay
                 fields.append("bay")
             if levels is not None and levels != journey.planned_levels:
@@ -1461,8 +1503,18 @@ def _coded(reason: Reason | None, detail: str, occasion: str) -> tuple[Reason, s
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # red-flag, continuous, round-overdue, news2-review, handover, over-target, ready, levels, no-driver
+    # red-flag, continuous, round-overdue, news2-review, handover, bay-clash, over-target, ready, levels, no-driver
+    kind: str
     text: str
+
+
+def overdue_text(numbers: list[int]) -> str:
+    """How many rounds are overdue, by number while the list stays short."""
+    if len(numbers) == 1:
+        return f"Observation round {numbers[0]} overdue"
+    if len(numbers) <= 3:
+        return f"Observation rounds {', '.join(str(n) for n in numbers)} overdue"
+    return f"{len(numbers)} observation rounds overdue, from round {numbers[0]}"
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ def test_the_encounter_is_ambulatory_with_its_bay_and_a_location_period_per_stag
 
     assert encounter["class"] == {"system": fhir.ACT_CODE, "code": "AMB", "display": "ambulatory"}
     bay, *stages = encounter["location"]
-    assert bay["location"] == {"reference": "Location/bay-3", "display": "Bay 3"}
+    held = day.injecting.bay  # one bay, one patient: each of the day's journeys has its own
+    assert bay["location"] == {"reference": f"Location/bay-{held}", "display": f"Bay {held}"}
     assert bay["status"] == "active"
     assert [s["location"]["reference"] for s in stages] == [f"Location/stage-{v.stage_id}" for v in visits]
     assert [s["status"] for s in stages] == ["completed", "completed", "completed", "active"]

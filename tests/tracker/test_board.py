@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from journey import roles
 from journey.models import Journey, Patient
-from tests.makers import make_journey, make_user, walk_to
+from tests.makers import make_journey, make_patient, make_user, walk_to
 
 BOARD, POLL, WALL = reverse("board"), reverse("board-poll"), reverse("board-wall")
 PUBLIC, PUBLIC_POLL = reverse("board-public"), reverse("board-public-poll")
@@ -63,7 +63,7 @@ def test_the_board_shows_initials_and_last_mrn_digits_with_badges(client, pathwa
 def test_the_board_filters_by_stage_bay_and_attention(client, pathway, nurse, coordinator, morning):
     calm = make_journey(pathway, nurse)
     walk_to(calm, "prep", nurse, now=morning)
-    late = make_journey(pathway, nurse)
+    late = make_journey(pathway, nurse, bay="4")
     walk_to(late, "consent", nurse, now=morning - timedelta(minutes=40))
     client.force_login(coordinator)
 
@@ -72,7 +72,8 @@ def test_the_board_filters_by_stage_bay_and_attention(client, pathway, nurse, co
 
     assert shown(stage="prep") == [calm.pk]
     assert shown(attention="1") == [late.pk]
-    assert shown(bay="3") == [late.pk, calm.pk]
+    assert shown(bay="3") == [calm.pk]
+    assert shown(bay="4") == [late.pk]
     assert shown(bay="99") == []
 
 
@@ -205,3 +206,44 @@ def test_the_display_account_is_refused_everywhere_else(client, demo_day, displa
         assert client.get(url).status_code == 403, url
     assert client.post(reverse("journey-start", args=[journey.pk]), {"version": journey.version}).status_code == 403
     assert client.get(reverse("admin:index")).status_code == 302  # to the admin's own sign-in
+
+
+def test_the_board_flags_two_patients_in_progress_in_one_bay(client, pathway, nurse, coordinator, morning):
+    first = make_journey(pathway, nurse, bay="12")
+    walk_to(first, "prep", nurse, now=morning)
+    second = Journey.objects.book(
+        patient=make_patient(given_name="Grace", family_name="Hopper"),
+        pathway=pathway,
+        day=morning.date(),
+        scheduled_time=morning.time(),
+        bay="12",
+        planned_levels="L1",
+        by=nurse,
+        bay_handover=True,
+    )
+    second.arrive(by=nurse, now=morning)
+    client.force_login(coordinator)
+
+    html = client.get(BOARD).content.decode()
+
+    assert "Bay 12 also holds GH (Consent)" in html
+    assert f"Bay 12 also holds {first.patient.initials} (Prep)" in html
+    assert html.count("alert-bay-clash") == 2
+
+
+def test_a_planned_hand_over_not_yet_arrived_is_no_clash(client, pathway, nurse, coordinator, morning):
+    first = make_journey(pathway, nurse, bay="12")
+    walk_to(first, "prep", nurse, now=morning)
+    Journey.objects.book(
+        patient=make_patient(),
+        pathway=pathway,
+        day=morning.date(),
+        scheduled_time=morning.time(),
+        bay="12",
+        planned_levels="L1",
+        by=nurse,
+        bay_handover=True,
+    )
+    client.force_login(coordinator)
+
+    assert "bay-clash" not in client.get(BOARD).content.decode()

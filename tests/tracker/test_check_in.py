@@ -123,3 +123,38 @@ def test_the_form_offers_todays_date_and_only_pathways_still_offered(client, pat
     assert 'value="2026-11-21"' in html
     assert "Vertebroplasty" in html
     assert "Retired pathway" not in html
+
+
+def test_a_bay_another_patient_holds_is_refused_beside_the_bay_field(client, pathway, nurse, morning):
+    make_journey(pathway, nurse, bay="4", patient=make_patient(given_name="Grace", family_name="Hopper"))
+    client.force_login(nurse)
+
+    response = client.post(URL, booking(pathway))
+
+    assert response.status_code == 422
+    assert "Bay 4 is held by GH (Booked)" in response.context["form"].errors["bay"][0]
+    assert Journey.objects.count() == 1
+
+
+def test_a_planned_hand_over_of_the_bay_is_booked(client, pathway, nurse, morning):
+    make_journey(pathway, nurse, bay="4")
+    client.force_login(nurse)
+
+    response = client.post(URL, booking(pathway, bay_handover="on"))
+
+    assert response.status_code == 302
+    assert Journey.objects.filter(bay="4").count() == 2
+
+
+@pytest.mark.parametrize("typed", ["21/11/2026", "2026-11-21"])
+def test_dates_and_times_are_typed_in_the_units_24_hour_formats(client, pathway, nurse, morning, typed):
+    client.force_login(nurse)
+
+    page = client.get(URL).content.decode()
+    client.post(URL, booking(pathway, day=typed, scheduled_time="14:05"))
+
+    assert 'type="date"' not in page
+    assert 'type="time"' not in page
+    assert 'placeholder="HH:MM"' in page
+    journey = Journey.objects.get()
+    assert (journey.day, journey.scheduled_time.strftime("%H:%M")) == (date(2026, 11, 21), "14:05")

@@ -150,6 +150,15 @@ def test_the_list_flags_what_needs_attention(client, pathway, nurse, morning):
     html = client.get(URL).content.decode()
 
     assert "Red flag: Chest pain" in html
-    assert "Observation round 1 overdue" in html
+    assert "Observation rounds 1, 2 overdue" in html
     assert "No driver confirmed" in html
     assert 'class="table-danger"' in html
+
+
+def test_a_day_is_typed_in_the_units_format_whatever_the_browsers_locale(client, pathway, nurse, morning):
+    client.force_login(nurse)
+
+    response = client.get(URL, {"day": "20/11/2026"})
+
+    assert response.context["day"] == date(2026, 11, 20)
+    assert 'type="date"' not in response.content.decode()

@@ -3,10 +3,11 @@
 from datetime import date
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from journey.board import board_rows
 from journey.errors import JourneyError
@@ -27,14 +28,19 @@ def today(request: HttpRequest) -> HttpResponse:
     return _today(request)
 
 
+def _day_asked(text: str) -> date | None:
+    """The day typed in the unit's formats (2026-11-21 or 21/11/2026); None when empty or impossible."""
+    try:
+        return forms.DateField(required=False).clean(text[:20])
+    except ValidationError:
+        return None
+
+
 @requires("journey.view_journey")
 def _today(request: HttpRequest) -> HttpResponse:
     """Every journey of a day (today unless ?day= says otherwise), with stage, timer and what needs attention,
     by booked time or, as the person chooses (kept in the session), needs attention first: the board's order."""
-    try:
-        day: date = parse_date(request.GET.get("day") or "") or timezone.localdate()
-    except ValueError:  # well-formed but impossible, such as 2026-13-45
-        day = timezone.localdate()
+    day = _day_asked(request.GET.get("day", "")) or timezone.localdate()
     query = request.GET.get("q", "").strip()[:100]
     order = request.GET.get("order")
     if order in TODAY_ORDERS:
@@ -65,6 +71,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
                 planned_levels=data["planned_levels"],
                 driver_name=data["driver_name"],
                 driver_phone=data["driver_phone"],
+                bay_handover=data["bay_handover"],
                 by=request.user,
             )
         except JourneyError as refusal:
