@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from journey.models.pathways import natural_key_depends_on
 from journey.models.records import ClinicalRecord, NeverDeletedManager
 
 
@@ -45,10 +46,9 @@ class ServiceCode(models.Model):
         self.code = self.code.strip().upper()
         super().save(*args, **kwargs)
 
+    @natural_key_depends_on("journey.pathway")
     def natural_key(self) -> tuple[str]:
         return (self.code,)
-
-    natural_key.dependencies = ["journey.pathway"]  # type: ignore[attr-defined]
 
 
 class HospitalAppointment(ClinicalRecord):

@@ -43,13 +43,11 @@ class Occasion(models.TextChoices):
     UNPLANNED_RETURN = "unplanned_return", "Unplanned return to the procedure room"
 
 
-class ReasonQuerySet(models.QuerySet):
+class ReasonQuerySet(models.QuerySet["Reason"]):
     def offered_for(self, occasion: str) -> ReasonQuerySet:
         """The active reasons a person may pick for ``occasion``, in the list's order."""
         return self.filter(occasion=occasion, is_active=True).order_by("order", "label")
 
-
-class ReasonManager(models.Manager.from_queryset(ReasonQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, occasion: str, code: str) -> Reason:
         return self.get(occasion=occasion, code=code)
 
@@ -66,7 +64,7 @@ class Reason(models.Model):
         "offered", default=True, help_text="Untick to stop offering this reason; reasons already given keep it."
     )
 
-    objects = ReasonManager()
+    objects = ReasonQuerySet.as_manager()
 
     class Meta:
         ordering = ["occasion", "order", "label"]
