@@ -5,12 +5,14 @@ by name); on SQLite the test database lives in this process's memory, so the sam
 thread here instead. The sample messages are the ones in fixtures/hl7/, sent with ``manage.py hl7_send``.
 """
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,47 @@ def test_a_booking_without_levels_asks_the_nurse_for_them(sign_in, new_page, lis
 
     expect(page.locator(".history").get_by_text("Booking changed: level L1 (was levels to confirm)")).to_be_visible()
     assert Journey.objects.get().planned_levels == ["L1"]
+
+
+def test_a_booking_by_hl7_goes_home_and_leaves_as_fhir_that_passes_every_check(
+    sign_in, new_page, listener_port, live_server, tmp_path
+):
+    """The whole way through: booked over MLLP, seen on Today, the day completed, exported as FHIR, valid."""
+    from django.contrib.auth import get_user_model
+
+    from journey import fhir_checks
+    from journey.demo import answer_stage, complete, hand_over, record_rounds
+
+    send("s12_new_booking.hl7", listener_port)
+    page = sign_in(new_page())
+    expect(page.get_by_role("row", name=re.compile("Margaret Quinn"))).to_be_visible()
+
+    users = get_user_model().objects
+    nurse, receiving = users.get(username="nurse"), users.get(username="nurse2")
+    journey = Journey.objects.get()
+    clock = journey.created_at + timedelta(minutes=1)  # the day runs on from the booking, on a simulated clock
+    journey.update_driver(name="Pat Quinn", phone="07700 900222", by=nurse, now=clock)
+    journey.arrive(by=nurse, now=clock)
+    while journey.status == Journey.Status.IN_PROGRESS:
+        visit = journey.open_visit()
+        answer_stage(journey, by=nurse, now=clock + timedelta(minutes=1))
+        if visit.round_minutes:  # recovery: the receiving nurse acknowledges the handover before the rounds
+            hand_over(journey, by=nurse, to=receiving, now=clock + timedelta(minutes=1))
+        clock += timedelta(minutes=max(visit.minimum_minutes or 0, 10))
+        record_rounds(journey, by=nurse, now=clock)
+        complete(journey, by=nurse, now=clock)
+    assert journey.status == Journey.Status.COMPLETED
+
+    page.goto(f"{live_server.url}{journey.get_absolute_url()}")
+    expect(page.get_by_role("heading", name="Gone home")).to_be_visible()
+
+    out = tmp_path / "day.ndjson"
+    call_command("export_fhir", day=journey.day.isoformat(), out=str(out), check=True)
+    resources = [json.loads(line) for line in out.read_text().splitlines()]
+    problems = [p for r in resources for p in fhir_checks.check_resource(r) + fhir_checks.codes(r)]
+    problems += fhir_checks.references(resources)
+    assert problems == []
+    kinds = {r["resourceType"] for r in resources}
+    assert {"Patient", "Encounter", "Procedure", "Observation", "QuestionnaireResponse"} <= kinds
+    (encounter,) = [r for r in resources if r["resourceType"] == "Encounter"]
+    assert encounter["status"] == "finished"
