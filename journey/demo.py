@@ -10,8 +10,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -188,6 +190,14 @@ def ensure_pathways() -> None:
         call_command("loaddata", "vertebroplasty", "kyphoplasty", verbosity=0)
 
 
+def ensure_reasons() -> None:
+    """The unit's shipped list of coded reasons: migration 0008 writes it, but a database emptied since
+    (a test's flush) has none, and the demo's late stages need a delay reason."""
+    if not Reason.objects.exists():
+        shipped = import_module("journey.migrations.0008_reports_coded_reasons")
+        shipped.ship_reasons(django_apps, None)
+
+
 def ensure_staff() -> list[tuple[str, str]]:
     """Create the demo accounts that are missing; returns (username, role) for each.
 
@@ -210,6 +220,7 @@ def ensure_staff() -> list[tuple[str, str]]:
 def seed_day(now: datetime | None = None) -> int:
     """Book and walk the demo day for today; returns how many journeys were added."""
     now = now or timezone.now()
+    ensure_reasons()
     today = timezone.localdate(now)
     nurse = get_user_model().objects.get(username="nurse")
     pathways = {p.code: p for p in Pathway.objects.all()}
@@ -349,6 +360,7 @@ def seed_history(now: datetime | None = None, days: int = HISTORY_DAYS) -> int:
     around their targets, delay reasons when a stage runs over, and a few did-not-arrive, cancellations,
     overnight admissions and unplanned returns. Returns how many journeys were added."""
     now = now or timezone.now()
+    ensure_reasons()
     pick = random.Random(13)
     User = get_user_model()
     nurse, lead = User.objects.get(username="nurse"), User.objects.get(username="lead")
