@@ -983,10 +983,7 @@ class Journey(ClinicalRecord):
                     f"A review of round {mine.number} was already asked of {mine.review_told_who} "
                     f"at {clock(mine.review_told_at)}."
                 )
-            if told_at > now + timedelta(minutes=1):
-                raise JourneyError("The time they were asked cannot be in the future.")
-            if told_at < mine.recorded_at - timedelta(hours=12):
-                raise JourneyError("The time they were asked is long before the round: check the time.")
+            _check_told_at(told_at, since=mine.recorded_at, now=now, verb="asked", event="the round")
             mine.review_told_who, mine.review_told_at, mine.review_recorded_by = told_who, told_at, by
             mine.save(update_fields=["review_told_who", "review_told_at", "review_recorded_by"])
             journey._save_change()
@@ -1181,10 +1178,7 @@ class Journey(ClinicalRecord):
         told_who = written_reason(told_who, what="who was told (name and role)", minimum=1)
         with self._changing(expected_version) as journey:
             flag = journey._own_flag(flag)
-            if told_at > now + timedelta(minutes=1):
-                raise JourneyError("The time they were told cannot be in the future.")
-            if told_at < flag.raised_at - timedelta(hours=12):
-                raise JourneyError("The time they were told is long before the red flag: check the time.")
+            _check_told_at(told_at, since=flag.raised_at, now=now, verb="told", event="the red flag")
             flag.told_who, flag.told_at, flag.escalation_recorded_by = told_who, told_at, by
             flag.save(update_fields=["told_who", "told_at", "escalation_recorded_by"])
             journey._save_change()
@@ -1491,6 +1485,15 @@ def _conflict_message(item: ItemDefinition, standing: Answer | None) -> str:
 
 class DelayReasonNeeded(StageNotReady):
     """A stage over its target closes only with a coded reason for the delay."""
+
+
+def _check_told_at(told_at: datetime, *, since: datetime, now: datetime, verb: str, event: str) -> None:
+    """When someone was told of a red flag or asked to review a score: not in the future, and not long
+    before what they were told of (a slip in the time typed)."""
+    if told_at > now + timedelta(minutes=1):
+        raise JourneyError(f"The time they were {verb} cannot be in the future.")
+    if told_at < since - timedelta(hours=12):
+        raise JourneyError(f"The time they were {verb} is long before {event}: check the time.")
 
 
 def _coded(reason: Reason | None, detail: str, occasion: str) -> tuple[Reason, str]:
