@@ -324,6 +324,21 @@ def test_the_day_boundaries_are_the_units_midnights_on_the_day_the_clocks_go_bac
     assert sorted([consent.median, consent.p90]) == [pytest.approx(75), pytest.approx(111)]
 
 
+def test_weeks_turn_at_the_units_midnight_before_monday_when_the_clocks_have_gone_forward(unit, nurse, lead, london):
+    # Sunday 29 March 2026 the clocks go forward: Monday 30 March starts at 23:00 UTC on the Sunday.
+    walk(unit, nurse, lead, day=date(2026, 3, 29), start=datetime(2026, 3, 29, 22, 30, tzinfo=UTC), minutes=[10])
+    walk(unit, nurse, lead, day=date(2026, 3, 30), start=datetime(2026, 3, 29, 23, 30, tzinfo=UTC), minutes=[20])
+
+    weeks = [
+        (w.week, w.durations.completed, w.durations.median)
+        for w in reports.weekly_figures(Period(date(2026, 3, 23), date(2026, 4, 5), unit))
+        if w.stage_id == unit.stages.get(code="consent").pk
+    ]
+
+    # 23:30 BST on the Sunday is the week of 23 March; 00:30 BST on the Monday is the week of 30 March.
+    assert weeks == [(date(2026, 3, 23), 1, pytest.approx(10)), (date(2026, 3, 30), 1, pytest.approx(20))]
+
+
 # --- the CSV tables ---
 
 
