@@ -32,10 +32,14 @@ Definitions (the README repeats them for the unit):
   opened its first stage). An unplanned delayed discharge is going home more than
   ``DELAYED_DISCHARGE_MINUTES`` after being ready for discharge.
 
-Aggregation: on PostgreSQL each table is one query grouped in the database, with ``percentile_cont``
-for the percentiles. SQLite has no ``percentile_cont``: there the same filtered queries fetch each
-group's durations (one row per visit, no model instances) and ``percentile`` below interpolates them
-in Python with the same method. Counts, shares and indicators are aggregated in the database on both.
+Aggregation: on PostgreSQL the database does it. The whole report is five statements in one
+transaction (``tuned``: JIT off): the durations by stage and by stage and week in one grouped pass
+(``GROUPING SETS``, ``percentile_cont`` for the percentiles, weeks bucketed by ``width_bucket`` over the
+local Mondays computed here), the delay reasons by stage and reason once for both reason tables, the
+discharge gap with its reasons, the stages, and the indicators. SQLite has no ``percentile_cont``:
+there one query fetches the counted visits' times (one row per visit, no model instances) and
+``percentile`` below interpolates each group in Python with the same method; counts, shares and
+indicators are aggregated in the database on both.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,7 +58,6 @@ from typing import IO, Any, NamedTuple
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, transaction
 from django.db.models import (
-    Aggregate,
     BooleanField,
     Count,
     DateTimeField,
@@ -121,58 +125,29 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
-def percentile_of_counts(counted: list[tuple[float, int]], fraction: float) -> float | None:
-    """``percentile`` of values given as (value, how many times), without expanding them."""
-    ordered = sorted(counted)
-    total = sum(n for _, n in ordered)
-    if not total:
-        return None
-    rank = (total - 1) * fraction
-    low = math.floor(rank)
-
-    def at(index: int) -> float:
-        seen = 0
-        for value, n in ordered:
-            seen += n
-            if index < seen:
-                return value
-        return ordered[-1][0]
-
-    below = at(low)
-    return below + (rank - low) * (at(min(low + 1, total - 1)) - below)
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, fraction: float | tuple[float, ...], expression: Any, **extra: Any):
-        # Constants of ours, never user input: written into the SQL as literals. Several fractions give
-        # an array of percentiles from a single sort of the group.
-        if isinstance(fraction, tuple):
-            literal = f"ARRAY[{', '.join(repr(float(f)) for f in fraction)}]::float8[]"
-        else:
-            literal = repr(float(fraction))
-        super().__init__(expression, fraction=literal, **extra)
+# Set while a report's reads run, so the functions a report calls do not open and tune their own.
+_TUNED: ContextVar[bool] = ContextVar("reports_tuned", default=False)
 
 
 @contextmanager
 def tuned() -> Iterator[None]:
-    """The report's reads in one transaction; on PostgreSQL with JIT compilation off for it. The planner
-    turns JIT on for any query it costs above ``jit_above_cost``, and a year's indicators crossed it:
-    compiling took 120 ms of a 220 ms query that runs in 90 ms without (EXPLAIN ANALYZE, 50,000 journeys).
-    These are short scans and sorts, not the long analytic queries JIT pays off on. Nested calls share
-    the outer transaction and its settings."""
-    if connection.in_atomic_block:
+    """The report's reads in one transaction (a savepoint inside a caller's); on PostgreSQL with JIT
+    compilation off until that transaction ends. The planner turns JIT on for any query it costs above
+    ``jit_above_cost``, and a year's indicators crossed it: compiling took 120 ms of a 220 ms query that
+    runs in 90 ms without (EXPLAIN ANALYZE, 50,000 journeys). These are short scans and sorts, not the
+    long analytic queries JIT pays off on."""
+    if _TUNED.get():
         yield
         return
-    with transaction.atomic():
-        if in_database():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-        yield
+    token = _TUNED.set(True)
+    try:
+        with transaction.atomic():
+            if in_database():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")
+            yield
+    finally:
+        _TUNED.reset(token)
 
 
 def in_database() -> bool:
