@@ -32,10 +32,14 @@ Definitions (the README repeats them for the unit):
   opened its first stage). An unplanned delayed discharge is going home more than
   ``DELAYED_DISCHARGE_MINUTES`` after being ready for discharge.
 
-Aggregation: on PostgreSQL each table is one query grouped in the database, with ``percentile_cont``
-for the percentiles. SQLite has no ``percentile_cont``: there the same filtered queries fetch each
-group's durations (one row per visit, no model instances) and ``percentile`` below interpolates them
-in Python with the same method. Counts, shares and indicators are aggregated in the database on both.
+Aggregation: on PostgreSQL the database does it. The whole report is five statements in one
+transaction (``tuned``: JIT off): the durations by stage and by stage and week in one grouped pass
+(``GROUPING SETS``, ``percentile_cont`` for the percentiles, weeks bucketed by ``width_bucket`` over the
+local Mondays computed here), the delay reasons by stage and reason once for both reason tables, the
+discharge gap with its reasons, the stages, and the indicators. SQLite has no ``percentile_cont``:
+there one query fetches the counted visits' times (one row per visit, no model instances) and
+``percentile`` below interpolates each group in Python with the same method; counts, shares and
+indicators are aggregated in the database on both.
 """
 
 from __future__ import annotations
@@ -43,16 +47,18 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
-    Aggregate,
+    BooleanField,
     Count,
     DateTimeField,
     DurationField,
@@ -61,6 +67,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -68,7 +75,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from journey.models import (
@@ -103,7 +109,9 @@ STAGE_CSV_COLUMNS = [
 ONE_MINUTE = Value(timedelta(minutes=1), output_field=DurationField())
 TOOK = ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField())
 # PostgreSQL only: a visit's minutes as a float (sorting floats is cheaper than sorting intervals).
-TOOK_MINUTES = Func(TOOK, template="EXTRACT(EPOCH FROM %(expressions)s)::float8 / 60", output_field=FloatField())
+# DATE_PART, not EXTRACT: since PostgreSQL 14 EXTRACT returns numeric, and converting 290,000 numerics
+# to float cost 165 ms against DATE_PART's 30.
+TOOK_MINUTES = Func(TOOK, template="DATE_PART('epoch', %(expressions)s) / 60", output_field=FloatField())
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:
@@ -117,41 +125,29 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
-def percentile_of_counts(counted: list[tuple[float, int]], fraction: float) -> float | None:
-    """``percentile`` of values given as (value, how many times), without expanding them."""
-    ordered = sorted(counted)
-    total = sum(n for _, n in ordered)
-    if not total:
-        return None
-    rank = (total - 1) * fraction
-    low = math.floor(rank)
-
-    def at(index: int) -> float:
-        seen = 0
-        for value, n in ordered:
-            seen += n
-            if index < seen:
-                return value
-        return ordered[-1][0]
-
-    below = at(low)
-    return below + (rank - low) * (at(min(low + 1, total - 1)) - below)
+# Set while a report's reads run, so the functions a report calls do not open and tune their own.
+_TUNED: ContextVar[bool] = ContextVar("reports_tuned", default=False)
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, fraction: float | tuple[float, ...], expression: Any, **extra: Any):
-        # Constants of ours, never user input: written into the SQL as literals. Several fractions give
-        # an array of percentiles from a single sort of the group.
-        if isinstance(fraction, tuple):
-            literal = f"ARRAY[{', '.join(repr(float(f)) for f in fraction)}]::float8[]"
-        else:
-            literal = repr(float(fraction))
-        super().__init__(expression, fraction=literal, **extra)
+@contextmanager
+def tuned() -> Iterator[None]:
+    """The report's reads in one transaction (a savepoint inside a caller's); on PostgreSQL with JIT
+    compilation off until that transaction ends. The planner turns JIT on for any query it costs above
+    ``jit_above_cost``, and a year's indicators crossed it: compiling took 120 ms of a 220 ms query that
+    runs in 90 ms without (EXPLAIN ANALYZE, 50,000 journeys). These are short scans and sorts, not the
+    long analytic queries JIT pays off on."""
+    if _TUNED.get():
+        yield
+        return
+    token = _TUNED.set(True)
+    try:
+        with transaction.atomic():
+            if in_database():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")
+            yield
+    finally:
+        _TUNED.reset(token)
 
 
 def in_database() -> bool:
@@ -257,50 +253,118 @@ class StageFigures:
         ]
 
 
-def completed_visits(period: Period) -> QuerySet[StageVisit]:
-    """The stage visits a period's stage figures count: completed, started within the period."""
-    visits = StageVisit.objects.filter(
-        completed_at__isnull=False, started_at__gte=period.start, started_at__lt=period.end
+@dataclass(frozen=True)
+class WeekFigures:
+    stage_id: int
+    week: date  # the Monday, in the unit's time zone
+    durations: Durations
+
+
+def counted(period: Period, via: str = "") -> Q:
+    """Which stage visits a period's stage figures count: completed, started within the period (and of
+    its pathway). ``via`` reaches the visit from another model ("visit__")."""
+    found = Q(
+        **{
+            f"{via}completed_at__isnull": False,
+            f"{via}started_at__gte": period.start,
+            f"{via}started_at__lt": period.end,
+        }
     )
     if period.pathway is not None:
-        visits = visits.filter(stage__pathway=period.pathway)
-    return visits
+        found &= Q(**{f"{via}stage__pathway": period.pathway})
+    return found
 
 
-def _durations_by(visits: QuerySet[StageVisit], *keys: str) -> dict[tuple, Durations]:
-    """Durations grouped by ``keys`` (values() names); one query either way."""
+def completed_visits(period: Period) -> QuerySet[StageVisit]:
+    """The stage visits a period's stage figures count."""
+    return StageVisit.objects.filter(counted(period))
+
+
+def mondays(period: Period) -> list[datetime]:
+    """The local midnight starting each week (Monday) the period touches, from the first day's Monday."""
+    monday = period.first - timedelta(days=period.first.weekday())
+    found = []
+    while monday <= period.last:
+        found.append(_local_midnight(monday))
+        monday += timedelta(days=7)
+    return found
+
+
+class WeekNumber(Func):
+    """PostgreSQL's ``width_bucket(instant, thresholds)``: 1 for an instant in the first week of ``mondays``,
+    2 for the second... Weeks bounded by local midnights computed here stay exact across a clock change,
+    and a binary search in a short array costs less per row than converting every instant to local time."""
+
+    template = "WIDTH_BUCKET(%(expressions)s::timestamptz[])"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Each stage's durations over the whole period and week by week."""
+
+    stages: dict[int, Durations]
+    weeks: dict[tuple[int, date], Durations]
+
+
+def spread(period: Period) -> Spread:
+    """The period's durations by stage and by stage and week: one query on PostgreSQL, grouped both ways in
+    one pass (GROUPING SETS) with ``percentile_cont``; on SQLite one fetch of the visits, grouped here."""
     if in_database():
-        over = Q(
-            completed_at__gt=ExpressionWrapper(F("started_at") + F("target_minutes") * ONE_MINUTE, DateTimeField())
-        )
-        # Both percentiles from one sort of each group's minutes (an array of fractions).
-        rows = (
-            visits.order_by()
-            .values(*keys)
-            .annotate(
-                n=Count("pk"),
-                spread=PercentileCont((0.5, 0.9), TOOK_MINUTES, output_field=ArrayField(FloatField())),
-                over=Count("pk", filter=over),
-            )
-        )
-        # A group's targets take a few values (60, 120, 180 a level): counted, not sorted.
-        targets: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
-        counted = visits.order_by().values(*keys, "target_minutes").annotate(n=Count("pk"))
-        for row in counted:
-            targets[tuple(row[k] for k in keys)].append((float(row["target_minutes"]), row["n"]))
-        found = {}
-        for row in rows:
-            key = tuple(row[k] for k in keys)
-            median, p90 = row["spread"] or (None, None)
-            found[key] = Durations(row["n"], median, p90, percentile_of_counts(targets[key], 0.5), row["over"])
-        return found
-    groups: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
-    for *key, started, completed, target in visits.order_by().values_list(
-        *keys, "started_at", "completed_at", "target_minutes"
+        return _spread_in_database(period)
+    zone = timezone.get_default_timezone()
+    by_stage: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    by_week: dict[tuple[int, date], list[tuple[float, int]]] = defaultdict(list)
+    for stage, started, completed, target in (
+        completed_visits(period).order_by().values_list("stage_id", "started_at", "completed_at", "target_minutes")
     ):
-        if completed is not None:  # always, by the filter: for the type checker
-            groups[tuple(key)].append(((completed - started).total_seconds() / 60, target))
-    return {key: _durations_of(taken) for key, taken in groups.items()}
+        if completed is None:  # never, by the filter: for the type checker
+            continue
+        taken = ((completed - started).total_seconds() / 60, target)
+        local_day = timezone.localtime(started, zone).date()
+        by_stage[stage].append(taken)
+        by_week[(stage, local_day - timedelta(days=local_day.weekday()))].append(taken)
+    return Spread(
+        {stage: _durations_of(taken) for stage, taken in by_stage.items()},
+        {key: _durations_of(taken) for key, taken in by_week.items()},
+    )
+
+
+def _spread_in_database(period: Period) -> Spread:
+    weeks = mondays(period)
+    over = Q(completed_at__gt=ExpressionWrapper(F("started_at") + F("target_minutes") * ONE_MINUTE, DateTimeField()))
+    visits = (
+        completed_visits(period)
+        .order_by()
+        .annotate(
+            week=WeekNumber(F("started_at"), Value(weeks, output_field=ArrayField(DateTimeField()))),
+            minutes=TOOK_MINUTES,
+            is_over=ExpressionWrapper(over, output_field=BooleanField()),
+        )
+        .values("stage_id", "week", "minutes", "is_over", "target_minutes")
+    )
+    inner, params = visits.query.sql_with_params()
+    # GROUPING(week) is 1 on a stage's row for the whole period. The ordered-set aggregates sort each
+    # group's values themselves; both percentiles come from one sort of the minutes (an array of fractions).
+    sql = f"""
+        SELECT stage_id, week, GROUPING(week), COUNT(*),
+               PERCENTILE_CONT(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY minutes),
+               COUNT(*) FILTER (WHERE is_over),
+               PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY target_minutes)
+        FROM ({inner}) AS visits
+        GROUP BY GROUPING SETS ((stage_id), (stage_id, week))
+    """
+    stages: dict[int, Durations] = {}
+    by_week: dict[tuple[int, date], Durations] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for stage, week, whole, n, (median, p90), over_target, target in cursor.fetchall():
+            durations = Durations(n, median, p90, target, over_target)
+            if whole:
+                stages[stage] = durations
+            else:
+                by_week[(stage, weeks[week - 1].date())] = durations
+    return Spread(stages, by_week)
 
 
 def _durations_of(taken: list[tuple[float, int]]) -> Durations:
@@ -310,43 +374,72 @@ def _durations_of(taken: list[tuple[float, int]]) -> Durations:
     return Durations(len(taken), percentile(minutes, 0.5), percentile(minutes, 0.9), percentile(targets, 0.5), over)
 
 
-def stage_figures(period: Period) -> list[StageFigures]:
+def stage_figures(
+    period: Period, found: Spread | None = None, given: list[ReasonCount] | None = None
+) -> list[StageFigures]:
     """One row per pathway and stage, in pathway order: the pathways asked for (or every pathway still
-    offered or with visits in the period), each stage even when none of its visits fall in the period."""
-    visits = completed_visits(period)
-    durations = _durations_by(visits, "stage_id")
-    reasons = _delay_reasons_by_stage(visits, {key[0]: d.over for key, d in durations.items()})
-    stages = StageDefinition.objects.select_related("pathway").order_by("pathway__name", "order")
-    if period.pathway is not None:
-        stages = stages.filter(pathway=period.pathway)
-    else:
-        stages = stages.filter(Q(pathway__is_active=True) | Q(pk__in=[key[0] for key in durations]))
+    offered or with visits in the period), each stage even when none of its visits fall in the period.
+    (``found`` and ``given``: the period's spread and delay reason counts, when the caller has them.)"""
+    with tuned():
+        durations = (found or spread(period)).stages
+        reasons = _reasons_by_stage(
+            delay_reason_counts(period) if given is None else given, {stage: d.over for stage, d in durations.items()}
+        )
+        stages = StageDefinition.objects.select_related("pathway").order_by("pathway__name", "order")
+        if period.pathway is not None:
+            stages = stages.filter(pathway=period.pathway)
+        else:
+            stages = stages.filter(Q(pathway__is_active=True) | Q(pk__in=list(durations)))
+        return [
+            StageFigures(stage, durations.get(stage.pk, NO_DURATIONS), reasons.get(stage.pk, [])) for stage in stages
+        ]
+
+
+def weekly_figures(period: Period, found: Spread | None = None) -> list[WeekFigures]:
+    """Each stage's durations week by week (weeks start on Monday in the unit's time zone)."""
+    with tuned():
+        weeks = (found or spread(period)).weeks
     return [
-        StageFigures(stage, durations.get((stage.pk,), NO_DURATIONS), reasons.get(stage.pk, [])) for stage in stages
+        WeekFigures(stage, week, d) for (stage, week), d in sorted(weeks.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]
 
 
-def _delay_reasons_by_stage(visits: QuerySet[StageVisit], over: dict[int, int]) -> dict[int, list[ReasonShare]]:
+# --- delay reasons ---
+
+
+class ReasonCount(NamedTuple):
+    stage_id: int
+    category: str
+    code: str
+    visits: int  # over-target visits given this reason (one reason a visit)
+    label: str
+
+
+def delay_reason_counts(period: Period) -> list[ReasonCount]:
+    """The delay reasons given for the period's counted visits, counted by stage and reason (category and
+    code, with the wording they were given in), in the database. A visit has at most one delay reason
+    (a constraint), so a count of reasons is a count of visits."""
+    rows = (
+        ReasonGiven.objects.filter(counted(period, "visit__"), occasion=Occasion.DELAY)
+        .values("visit__stage_id", "category", "code")
+        .annotate(n=Count("pk"), label=Max("label"))
+        .order_by()
+    )
+    return [ReasonCount(r["visit__stage_id"], r["category"], r["code"], r["n"], r["label"]) for r in rows]
+
+
+def _reasons_by_stage(given: list[ReasonCount], over: dict[int, int]) -> dict[int, list[ReasonShare]]:
     """Each stage's delay reasons as shares of its over-target visits, commonest first, then "No reason
     recorded" for the over-target visits without one."""
-    rows = (
-        ReasonGiven.objects.filter(occasion=Occasion.DELAY, visit__in=visits)
-        .values("visit__stage_id", "category", "code")
-        .annotate(n=Count("visit_id", distinct=True), label=Max("label"))
-        .order_by()
-    )
-    explained = dict(
-        ReasonGiven.objects.filter(occasion=Occasion.DELAY, visit__in=visits)
-        .values("visit__stage_id")
-        .annotate(n=Count("visit_id", distinct=True))
-        .order_by()
-        .values_list("visit__stage_id", "n")
-    )
+    explained: dict[int, int] = defaultdict(int)
+    for row in given:
+        explained[row.stage_id] += row.visits
     shares: dict[int, list[ReasonShare]] = defaultdict(list)
-    for row in rows:
-        stage = row["visit__stage_id"]
-        whole = max(over.get(stage, 0), explained.get(stage, 0))
-        shares[stage].append(ReasonShare(row["category"], row["code"], row["label"], row["n"], 100 * row["n"] / whole))
+    for row in given:
+        whole = max(over.get(row.stage_id, 0), explained[row.stage_id])
+        shares[row.stage_id].append(
+            ReasonShare(row.category, row.code, row.label, row.visits, 100 * row.visits / whole)
+        )
     for stage, whole in over.items():
         missing = whole - explained.get(stage, 0)
         if missing > 0:
@@ -354,48 +447,25 @@ def _delay_reasons_by_stage(visits: QuerySet[StageVisit], over: dict[int, int]) 
     return {stage: sorted(found, key=lambda r: (-r.count, r.label)) for stage, found in shares.items()}
 
 
-@dataclass(frozen=True)
-class WeekFigures:
-    stage_id: int
-    week: date  # the Monday, in the unit's time zone
-    durations: Durations
-
-
-def weekly_figures(period: Period) -> list[WeekFigures]:
-    """Each stage's durations week by week (weeks start on Monday in the unit's time zone)."""
-    visits = completed_visits(period)
-    zone = timezone.get_default_timezone()
-    if in_database():
-        by_week = _durations_by(visits.annotate(week=TruncWeek("started_at", tzinfo=zone)), "stage_id", "week")
-        weeks = {(stage, timezone.localtime(week, zone).date()): d for (stage, week), d in by_week.items()}
-    else:
-        groups: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
-        for stage, started, completed, target in visits.order_by().values_list(
-            "stage_id", "started_at", "completed_at", "target_minutes"
-        ):
-            local_day = timezone.localtime(started, zone).date()
-            monday = local_day - timedelta(days=local_day.weekday())
-            if completed is not None:
-                groups[(stage, monday)].append(((completed - started).total_seconds() / 60, target))
-        weeks = {key: _durations_of(taken) for key, taken in groups.items()}
-    return [
-        WeekFigures(stage, week, d) for (stage, week), d in sorted(weeks.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-    ]
-
-
-# --- delay reasons over all stages ---
-
-
-def delay_reasons(period: Period) -> list[ReasonShare]:
+def delay_reasons(period: Period, given: list[ReasonCount] | None = None) -> list[ReasonShare]:
     """Every delay reason given for the period's visits, as a share of all reasons given, commonest first."""
-    rows = list(
-        ReasonGiven.objects.filter(occasion=Occasion.DELAY, visit__in=completed_visits(period))
-        .values("category", "code")
-        .annotate(n=Count("pk"), label=Max("label"))
-        .order_by()
-    )
-    whole = sum(row["n"] for row in rows)
-    shares = [ReasonShare(row["category"], row["code"], row["label"], row["n"], 100 * row["n"] / whole) for row in rows]
+    if given is None:
+        with tuned():
+            given = delay_reason_counts(period)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    labels: dict[tuple[str, str], str] = {}
+    for row in given:
+        key = (row.category, row.code)
+        counts[key] += row.visits
+        labels[key] = max(labels.get(key, ""), row.label)
+    return _shares([(category, code, labels[(category, code)], n) for (category, code), n in counts.items()])
+
+
+def _shares(rows: Iterable[tuple[str, str, str, int]]) -> list[ReasonShare]:
+    """(category, code, label, count) as shares of their total, commonest first, ties by label."""
+    rows = list(rows)
+    whole = sum(n for *_, n in rows)
+    shares = [ReasonShare(category, code, label, n, 100 * n / whole) for category, code, label, n in rows]
     return sorted(shares, key=lambda r: (-r.count, r.label))
 
 
@@ -435,39 +505,43 @@ def _waiting_visits(period: Period) -> QuerySet[StageVisit]:
 
 
 def discharge_gap(period: Period) -> DischargeGap:
-    waiting = _waiting_visits(period)
     if in_database():
-        patients, median, p90, delayed = _gap_in_database(period)
-    else:
-        # "home" is the subquery annotated by _waiting_visits (django-stubs cannot see annotations).
-        pairs = waiting.order_by().values_list("ready_for_discharge_at", "home")  # type: ignore[misc]
-        gaps = sorted((home - ready).total_seconds() / 60 for ready, home in pairs if ready is not None)
-        patients, median, p90 = len(gaps), percentile(gaps, 0.5), percentile(gaps, 0.9)
-        delayed = sum(1 for g in gaps if g > DELAYED_DISCHARGE_MINUTES)
-    return DischargeGap(patients, median, p90, delayed, _gap_reasons(waiting))
+        with tuned():
+            return _gap_in_database(period)
+    waiting = _waiting_visits(period)
+    # "home" is the subquery annotated by _waiting_visits (django-stubs cannot see annotations).
+    pairs = waiting.order_by().values_list("ready_for_discharge_at", "home")  # type: ignore[misc]
+    gaps = sorted((home - ready).total_seconds() / 60 for ready, home in pairs if ready is not None)
+    delayed = sum(1 for g in gaps if g > DELAYED_DISCHARGE_MINUTES)
+    return DischargeGap(len(gaps), percentile(gaps, 0.5), percentile(gaps, 0.9), delayed, _gap_reasons(waiting))
 
 
-def _gap_in_database(period: Period) -> tuple[int, float | None, float | None, int]:
-    """The gap's count, median, p90 and delayed count in one PostgreSQL statement, set-based (each
-    table read once and grouped) rather than one correlated lookup per patient."""
-    visit, journey = StageVisit._meta.db_table, Journey._meta.db_table
+def _gap_in_database(period: Period) -> DischargeGap:
+    """The gap's count, median, p90, delayed count and reasons in one PostgreSQL statement, set-based: the
+    waiting stages, joined once to the visits from them on (the waiting stage and the discharge), feed
+    both the gap and its reasons, instead of one correlated lookup per patient."""
+    visit, journey, given = StageVisit._meta.db_table, Journey._meta.db_table, ReasonGiven._meta.db_table
     pathway = "AND j.pathway_id = %(pathway)s" if period.pathway is not None else ""
     sql = f"""
         WITH waiting AS (
-            SELECT v.journey_id, v.ready_for_discharge_at AS ready
+            SELECT v.journey_id, v.started_at AS since, v.ready_for_discharge_at AS ready
             FROM {visit} v JOIN {journey} j ON j.id = v.journey_id
             WHERE v.next_is_discharge AND v.completed_at IS NOT NULL AND v.ready_for_discharge_at IS NOT NULL
               AND j.status = %(home)s AND j.day BETWEEN %(first)s AND %(last)s {pathway}
-        ), home AS (
-            SELECT s.journey_id, MAX(s.completed_at) AS at
-            FROM {visit} s JOIN waiting w ON w.journey_id = s.journey_id GROUP BY s.journey_id
+        ), onwards AS MATERIALIZED (
+            SELECT w.journey_id, w.ready, s.id AS visit_id, s.completed_at
+            FROM waiting w JOIN {visit} s ON s.journey_id = w.journey_id AND s.started_at >= w.since
         ), gaps AS (
-            SELECT EXTRACT(EPOCH FROM h.at - w.ready)::float8 / 60 AS minutes
-            FROM waiting w JOIN home h ON h.journey_id = w.journey_id
+            SELECT DATE_PART('epoch', MAX(completed_at) - ready) / 60 AS minutes
+            FROM onwards GROUP BY journey_id, ready
         )
-        SELECT COUNT(*), PERCENTILE_CONT(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY minutes),
+        SELECT NULL, NULL, NULL, COUNT(*), PERCENTILE_CONT(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY minutes),
                COUNT(*) FILTER (WHERE minutes > %(delayed)s)
         FROM gaps
+        UNION ALL
+        SELECT r.category, r.code, MAX(r.label), COUNT(*), NULL, NULL
+        FROM onwards o JOIN {given} r ON r.visit_id = o.visit_id AND r.occasion = %(delay)s
+        GROUP BY r.category, r.code
     """
     params: dict[str, Any] = {
         "home": Journey.Status.COMPLETED.value,
@@ -475,21 +549,25 @@ def _gap_in_database(period: Period) -> tuple[int, float | None, float | None, i
         "last": period.last,
         "pathway": period.pathway.pk if period.pathway is not None else None,
         "delayed": DELAYED_DISCHARGE_MINUTES,
+        "delay": Occasion.DELAY.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        patients, spread, delayed = cursor.fetchone()
-    median, p90 = spread or (None, None)
-    return patients, median, p90, delayed
+        rows = cursor.fetchall()
+    # The gap's row is the one without a reason code.
+    ((_, _, _, patients, found, delayed),) = [row for row in rows if row[1] is None]
+    median, p90 = found or (None, None)
+    reasons = _shares((category, code, label, n) for category, code, label, n, *_ in rows if code is not None)
+    return DischargeGap(patients, median, p90, delayed, reasons)
 
 
 def _gap_reasons(waiting: QuerySet[StageVisit]) -> list[ReasonShare]:
     """The delay reasons given from the waiting stage on (the waiting stage itself and discharge), as
     shares of the reasons given."""
     from_waiting = Subquery(
-        StageVisit.objects.filter(WAITING_STAGE, journey=OuterRef("journey_id")).values("started_at")[:1]
+        StageVisit.objects.filter(WAITING_STAGE, journey=OuterRef("journey_id")).order_by().values("started_at")[:1]
     )
-    rows = list(
+    rows = (
         ReasonGiven.objects.filter(occasion=Occasion.DELAY, journey__in=waiting.values("journey_id"))
         .annotate(waiting_from=from_waiting)
         .filter(visit__started_at__gte=F("waiting_from"))
@@ -497,9 +575,7 @@ def _gap_reasons(waiting: QuerySet[StageVisit]) -> list[ReasonShare]:
         .annotate(n=Count("pk"), label=Max("label"))
         .order_by()
     )
-    whole = sum(row["n"] for row in rows)
-    shares = [ReasonShare(row["category"], row["code"], row["label"], row["n"], 100 * row["n"] / whole) for row in rows]
-    return sorted(shares, key=lambda r: (-r.count, r.label))
+    return _shares((row["category"], row["code"], row["label"], row["n"]) for row in rows)
 
 
 # --- the day-surgery indicators ---
@@ -536,23 +612,26 @@ BENCHMARKS = {
 
 def indicators(period: Period, gap: DischargeGap | None = None) -> list[Indicator]:
     """The day-surgery indicators for journeys booked in the period, as counts over booked or arrived."""
+    # Arrived: one index probe per journey (the visits' journey index). Returned: the few journeys with
+    # an unplanned return, read once into a hashed set rather than looked up per journey.
     arrived = Exists(StageVisit.objects.filter(journey=OuterRef("pk")))
-    returned = Exists(ReasonGiven.objects.filter(journey=OuterRef("pk"), occasion=Occasion.UNPLANNED_RETURN))
+    returned = ReasonGiven.objects.filter(occasion=Occasion.UNPLANNED_RETURN).values("journey_id")
     cancelled = Q(status=Journey.Status.CANCELLED)
-    counts = (
-        _journeys(period)
-        .annotate(came=arrived, went_back=returned)
-        .aggregate(
-            booked=Count("pk"),
-            arrived=Count("pk", filter=Q(came=True)),
-            did_not_arrive=Count("pk", filter=Q(status=Journey.Status.DID_NOT_ARRIVE)),
-            cancelled_before=Count("pk", filter=cancelled & Q(came=False)),
-            cancelled_after=Count("pk", filter=cancelled & Q(came=True)),
-            returned=Count("pk", filter=Q(went_back=True)),
-            overnight=Count("pk", filter=Q(status=ADMITTED_OVERNIGHT)),
+    with tuned():
+        counts = (
+            _journeys(period)
+            .annotate(came=arrived)
+            .aggregate(
+                booked=Count("pk"),
+                arrived=Count("pk", filter=Q(came=True)),
+                did_not_arrive=Count("pk", filter=Q(status=Journey.Status.DID_NOT_ARRIVE)),
+                cancelled_before=Count("pk", filter=cancelled & Q(came=False)),
+                cancelled_after=Count("pk", filter=cancelled & Q(came=True)),
+                returned=Count("pk", filter=Q(pk__in=returned)),
+                overnight=Count("pk", filter=Q(status=ADMITTED_OVERNIGHT)),
+            )
         )
-    )
-    gap = gap or discharge_gap(period)
+        gap = gap or discharge_gap(period)
     booked, came = counts["booked"], counts["arrived"]
     return [
         Indicator(
@@ -613,15 +692,18 @@ class Report:
 
 
 def report(period: Period) -> Report:
-    gap = discharge_gap(period)
-    return Report(
-        period=period,
-        stages=stage_figures(period),
-        weeks=weekly_figures(period),
-        reasons=delay_reasons(period),
-        gap=gap,
-        indicators=indicators(period, gap),
-    )
+    """The whole report: the durations and the delay reasons are each read once and shared by the tables
+    that show them."""
+    with tuned():
+        found, given, gap = spread(period), delay_reason_counts(period), discharge_gap(period)
+        return Report(
+            period=period,
+            stages=stage_figures(period, found, given),
+            weeks=weekly_figures(period, found),
+            reasons=delay_reasons(period, given),
+            gap=gap,
+            indicators=indicators(period, gap),
+        )
 
 
 def tables(result: Report) -> dict[str, tuple[list[str], list[list[str]]]]:

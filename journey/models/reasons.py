@@ -118,6 +118,13 @@ class ReasonGiven(ClinicalRecord):
         verbose_name = "reason given"
         verbose_name_plural = "reasons given"
         indexes = [models.Index(fields=["occasion", "at"], name="reason_given_occasion_at")]
+        constraints = [
+            # A stage closing over its target takes the main reason for its delay, once (complete_stage):
+            # the reports count delay reasons as over-target visits explained.
+            models.UniqueConstraint(
+                fields=["visit"], condition=models.Q(occasion="delay"), name="one_delay_reason_per_visit"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -4,6 +4,7 @@ unplanned return. Each refusal writes nothing; each reason goes in the history."
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from journey import roles
 from journey.demo import settled_round
@@ -45,6 +46,18 @@ def test_the_delay_reason_is_kept_with_the_stage_and_written_in_the_history(jour
     event = journey.events.filter(kind=JourneyEvent.Kind.STAGE_COMPLETED).get()
     assert "over its 20 min target: Escort or social: Driver not available or late" in event.summary
     assert event.data["reason"] == "driver_late"
+
+
+def test_the_database_keeps_one_delay_reason_per_stage(journey, nurse, late_consent):
+    journey.complete_stage(by=nurse, now=late_consent, delay_reason=coded(Occasion.DELAY, "driver_late"))
+    given = ReasonGiven.objects.get()
+    second = ReasonGiven.build(
+        coded(Occasion.DELAY, "pain"), "", journey=journey, visit=given.visit, at=late_consent, by=nurse
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
+    assert ReasonGiven.objects.count() == 1
 
 
 def test_other_needs_a_few_words(journey, nurse, late_consent):

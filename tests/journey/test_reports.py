@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import F
 
 from journey import reports
@@ -94,14 +95,6 @@ def test_percentiles_interpolate_linearly_between_ranks_as_numpy_does(values, fr
 
 def test_no_values_have_no_percentile():
     assert percentile([], 0.5) is None
-
-
-@pytest.mark.parametrize("fraction", [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1])
-def test_percentiles_of_counted_values_equal_those_of_the_values_written_out(fraction):
-    counted = [(120.0, 3), (60.0, 4), (180.0, 1)]
-    written_out = sorted(v for v, n in counted for _ in range(n))
-
-    assert reports.percentile_of_counts(counted, fraction) == pytest.approx(percentile(written_out, fraction))
 
 
 # --- stage durations against target ---
@@ -322,6 +315,39 @@ def test_the_day_boundaries_are_the_units_midnights_on_the_day_the_clocks_go_bac
     # 00:30 BST to 01:30 GMT is one hour on the clock and two in fact.
     assert consent.completed == 2
     assert sorted([consent.median, consent.p90]) == [pytest.approx(75), pytest.approx(111)]
+
+
+def test_weeks_turn_at_the_units_midnight_before_monday_when_the_clocks_have_gone_forward(unit, nurse, lead, london):
+    # Sunday 29 March 2026 the clocks go forward: Monday 30 March starts at 23:00 UTC on the Sunday.
+    walk(unit, nurse, lead, day=date(2026, 3, 29), start=datetime(2026, 3, 29, 22, 30, tzinfo=UTC), minutes=[10])
+    walk(unit, nurse, lead, day=date(2026, 3, 30), start=datetime(2026, 3, 29, 23, 30, tzinfo=UTC), minutes=[20])
+
+    weeks = [
+        (w.week, w.durations.completed, w.durations.median)
+        for w in reports.weekly_figures(Period(date(2026, 3, 23), date(2026, 4, 5), unit))
+        if w.stage_id == unit.stages.get(code="consent").pk
+    ]
+
+    # 23:30 BST on the Sunday is the week of 23 March; 00:30 BST on the Monday is the week of 30 March.
+    assert weeks == [(date(2026, 3, 23), 1, pytest.approx(10)), (date(2026, 3, 30), 1, pytest.approx(20))]
+
+
+# --- how the database runs them ---
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT and GROUPING SETS are PostgreSQL's")
+def test_the_report_reads_in_one_transaction_without_jit_and_the_percentiles_in_the_database(
+    unit, five_days, django_assert_num_queries
+):
+    # BEGIN (a savepoint inside the test's transaction), SET LOCAL jit = off, the durations by stage and
+    # week (one GROUPING SETS statement), the delay reasons, the discharge gap with its reasons, the
+    # stages, the indicators, RELEASE.
+    with django_assert_num_queries(8) as captured:
+        reports.report(Period(DAY, DAY, unit))
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert "SET LOCAL jit = off" in sql
+    assert sum("PERCENTILE_CONT" in statement for statement in sql) == 2  # durations, discharge gap
+    assert any("GROUPING SETS" in statement for statement in sql)
 
 
 # --- the CSV tables ---

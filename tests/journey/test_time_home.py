@@ -109,5 +109,13 @@ def test_the_backtest_counts_patients_home_by_the_late_time(unit, nurse, past_mo
 
     assert result.predictions == 6 * 3  # three stages each for six patients
     assert 0 <= result.home_by_late <= 100
+    # The overall share is the two kinds of prediction weighted by how many of each there were.
+    from_targets = result.predictions - result.from_history
+    by_targets = (
+        result.home_by_late * result.predictions - (result.home_by_late_from_history or 0) * result.from_history
+    )
+    assert 0 <= by_targets <= 100 * from_targets
     call_command("backtest_time_home", "--from", "2026-11-18", "--to", "2026-11-20")
-    assert "home by the 90th-percentile time" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "home by the 90th-percentile time" in out
+    assert (f"of the {result.from_history} from history" in out) == bool(result.from_history)

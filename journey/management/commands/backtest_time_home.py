@@ -38,3 +38,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"mean absolute error of the likely time: {result.mean_absolute_error:.1f} min")
         self.stdout.write(f"home by the 90th-percentile time: {result.home_by_late:.1f}% (aim: 85-95%)")
+        if result.home_by_late_from_history is not None:
+            self.stdout.write(
+                f"  of the {result.from_history} from history: {result.home_by_late_from_history:.1f}% "
+                "(the targets give one time, not a 90th percentile)"
+            )
