@@ -102,7 +102,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
                 Prefetch("stage__items", queryset=ItemDefinition.objects.all(), to_attr="checklist_items"),
                 Prefetch("answers", queryset=Answer.objects.filter(is_current=True), to_attr="standing_answers"),
                 Prefetch("rounds", queryset=ObservationRound.objects.all(), to_attr="all_rounds"),
-                "missed_rounds",
+                Prefetch("missed_rounds", queryset=MissedRound.objects.all(), to_attr="missed_list"),
             )
         )
         return (
