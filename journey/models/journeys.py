@@ -95,14 +95,19 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         # The few stages and pathways are read once and shared by every visit and journey (a join made one
         # copy per row); lists (to_attr), not related managers, since a manager per visit cost a queryset
         # clone each. Together most of a 1000-journey board's read time.
+        # Each list in its order within its visit or stage: the models' own orderings start with the parent
+        # (the visit, the stage), which joined the journey or the pathway only to sort by them.
         open_visits = (
             StageVisit.objects.filter(completed_at__isnull=True)
+            .order_by("started_at", "pk")
             .prefetch_related("stage")
             .prefetch_related(
-                Prefetch("stage__items", queryset=ItemDefinition.objects.all(), to_attr="checklist_items"),
+                Prefetch(
+                    "stage__items", queryset=ItemDefinition.objects.order_by("order", "pk"), to_attr="checklist_items"
+                ),
                 Prefetch("answers", queryset=Answer.objects.filter(is_current=True), to_attr="standing_answers"),
-                Prefetch("rounds", queryset=ObservationRound.objects.all(), to_attr="all_rounds"),
-                Prefetch("missed_rounds", queryset=MissedRound.objects.all(), to_attr="missed_list"),
+                Prefetch("rounds", queryset=ObservationRound.objects.order_by("number", "pk"), to_attr="all_rounds"),
+                Prefetch("missed_rounds", queryset=MissedRound.objects.order_by("number", "pk"), to_attr="missed_list"),
             )
         )
         return (
