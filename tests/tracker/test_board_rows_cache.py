@@ -4,6 +4,7 @@ minute and the row templates' version; a change re-renders that row alone, whate
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.template import engines
 from django.urls import reverse
 
@@ -161,3 +162,26 @@ def test_a_bay_mate_moving_on_renders_the_other_row_of_the_bay_again(
 
     assert sorted(rows_rendered) == sorted([first.get_absolute_url(), second.get_absolute_url()])
     assert f"Bay 12 also holds {second.patient.initials} (Prep)" in html
+
+
+def test_a_cleared_cache_renders_every_row_again(client, day, coordinator, rows_rendered):
+    client.force_login(coordinator)
+    client.get(BOARD)
+    rows_rendered.clear()
+
+    cache.clear()  # what a restarted shared cache looks like to this process
+    client.get(BOARD, {"bay": "3"})
+
+    assert len(rows_rendered) == len(day)
+
+
+def test_a_change_replaces_the_shared_render_of_a_page_rather_than_keeping_one_per_change(
+    client, day, nurse, coordinator
+):
+    client.force_login(coordinator)
+    for journey in day[1::2]:  # those still booked
+        journey.arrive(by=nurse)
+        client.get(BOARD)
+
+    renders = [key for key in cache._cache if "board-render:" in key]  # LocMemCache, as configured
+    assert len(renders) == 1
