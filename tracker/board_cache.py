@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.template import engines
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from journey.board import BoardRow, board_rows, shared_bays
@@ -100,10 +101,8 @@ def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow
     if missing:
         # A clash alert names the whole bay: render a shared bay's rows together.
         missing |= {mate for pk in list(missing) for mate in mates.get(pk, ())}
-        journeys = Journey.objects.on_board(day)
-        if len(missing) < len(keys):
-            journeys = journeys.filter(pk__in=missing)
-        rendered = _render(board_rows(list(journeys), now))
+        journeys = Journey.objects.on_board(day, only=missing if len(missing) < len(keys) else None)
+        rendered = _render(board_rows(journeys, now))
         made = {key(r.journey_id, v): tuple(r) for r, v in rendered}
         cache.set_many(made, ROW_SECONDS)
         _this_minute(prefix).update(made)
@@ -147,12 +146,13 @@ def _found(prefix: str, keys: list[str]) -> dict[str, tuple]:
 def _render(rows: list[BoardRow]) -> list[tuple[CachedRow, int]]:
     """Each row rendered on its own (with its journey's version, for its key)."""
     template = engines["jinja2"].get_template(ROW_TEMPLATE)
+    zone = timezone.get_current_timezone()
     rendered = []
     for row, shown in zip(rows, displays(rows), strict=True):
         journey, visit = row.journey, row.journey.current_visit
         cached = CachedRow(
             journey_id=journey.pk,
-            html=mark_safe(template.render({"row": shown})),
+            html=mark_safe(template.render({"row": shown, "zone": zone})),
             rank=row.rank,
             order=(journey.scheduled_time.isoformat(), journey.bay, journey.pk),
             stage_code=row.stage_code,
