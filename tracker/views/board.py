@@ -143,7 +143,7 @@ def board_poll(request: WardRequest) -> HttpResponse:
 
 def _public(request: WardRequest) -> dict[str, Any]:
     now = timezone.now()
-    rows = board_rows(list(Journey.objects.on_board(timezone.localdate(now))), now)
+    rows = board_rows(Journey.objects.on_board(timezone.localdate(now)), now)
     # By bay, not by urgency: the order must not tell a waiting room whose patient has a problem.
     shown = sorted((row for row in rows if not row.journey.is_closed), key=lambda r: _bay_order(r.journey.bay))
     return {"rows": shown, "now": now, "legend": range(1, max((r.steps for r in rows), default=6) + 1)}
