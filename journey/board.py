@@ -156,7 +156,7 @@ def _row(
         timer=timer,
         alerts=alerts,
         expected_home=expected_home(journey, stages, now, timer) if not journey.is_closed else None,
-        time_home=time_home(journey, stages, now, past),
+        time_home=time_home(journey, stages, now, past, timer),
         rank=rank,
         step=stage_ids.index(visit.stage_id) + 1 if visit else 0,
         steps=len(stage_ids),
