@@ -93,7 +93,9 @@ def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow
     }
 
     def key(pk: int, version: int) -> str:
-        return f"{prefix}{pk}:{version}{_mates((mate, versions[mate]) for mate in mates.get(pk, ()))}"
+        if pk not in mates:  # most rows: a bay of their own
+            return f"{prefix}{pk}:{version}"
+        return f"{prefix}{pk}:{version}{_mates((mate, versions[mate]) for mate in mates[pk])}"
 
     keys = {pk: key(pk, version) for pk, version in versions.items()}
     found: dict[str, tuple] = {} if fresh else _found(prefix, list(keys.values()))
