@@ -90,15 +90,15 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
             walk_to(journey, "prep", nurse, now=morning)
     client.force_login(coordinator)
 
-    # session, user, whether it is a demo account, the user's permissions; the change token; the day's journey
+    # session, user, whether it is a demo account, the user's permissions (2); the change token; the day's journey
     # versions (the row cache's keys); journeys+patient; their pathways; open visits; their stages; the
     # stages' checklist items and the visits' standing answers (the timer's "ready" needs them); their
     # rounds and missed rounds; open red flags; handovers (the patient's nurse, one waiting too long); the
     # pathways' stages; their 90 days of history for the time home (cached for the day, cleared here).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(BOARD).status_code == 200
     cache.clear()
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(POLL).status_code == 200
 
 
@@ -109,9 +109,9 @@ def test_displays_showing_the_same_board_share_one_render(
     client.force_login(coordinator)
     client.get(POLL)
 
-    # session, user, whether a demo account, the user's permissions, the change token: the rows come
+    # session, user, whether a demo account, the user's permissions (2), the change token: the rows come
     # from the render cache.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         again = client.get(POLL)
     assert journey.patient.initials.encode() in again.content
 
@@ -126,8 +126,8 @@ def test_an_unchanged_poll_is_answered_304_with_one_query_of_its_own(
     client.force_login(coordinator)
     first = client.get(POLL)
 
-    # session, user, whether a demo account, the user's permissions, then the board's one aggregate.
-    with django_assert_num_queries(5):
+    # session, user, whether a demo account, the user's permissions (2), then the board's one aggregate.
+    with django_assert_num_queries(6):
         again = client.get(POLL, headers={"If-None-Match": first["ETag"]})
 
     assert again.status_code == 304

@@ -100,9 +100,9 @@ def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
     client.get(BOARD)
     made[-1].arrive(by=nurse)
 
-    # session, user, whether a demo account, permissions; the change token; the day's versions; the
+    # session, user, whether a demo account, permissions (2); the change token; the day's versions; the
     # changed journey's reads (10, as for the whole board, with its missed rounds and handovers); the stages.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get(BOARD).status_code == 200
 
 
@@ -110,8 +110,8 @@ def test_with_every_row_cached_the_board_reads_only_the_versions(client, day, co
     client.force_login(coordinator)
     client.get(BOARD)
 
-    # A filter the shared render has not seen: session, user, demo account?, permissions, the token, the versions.
-    with django_assert_num_queries(6):
+    # A filter the shared render has not seen: session, user, demo account?, permissions (2), the token, the versions.
+    with django_assert_num_queries(7):
         assert client.get(BOARD, {"bay": "3"}).status_code == 200
 
 
