@@ -8,8 +8,8 @@ one-row query (an ORM subquery on the user's own query cost a poll 0.9 ms of CPU
 Permissions are Django's own reads (ModelBackend: the user's and the groups', two queries, kept on the
 user for the request). They were one raw-SQL query while the board rendered every row on every change;
 with the rows cached the saving no longer shows in the benchmark's figures, since every request pays it,
-the baseline's too (README, Benchmark: an unchanged poll 1.2 ms of CPU with the raw query, 1.9 ms with
-Django's; its ratio to the baseline 1.10 and 1.06).
+the baseline's too (README, Benchmark: an unchanged poll ~1.2 ms of CPU with the raw query, ~1.9 ms with
+Django's, and the baseline 1.1 and 1.8: the same ratio either way).
 """
 
 from typing import Any
