@@ -49,9 +49,10 @@ def main(count: int) -> None:
                 pathway=pathways[n % len(pathways)],
                 day=today,
                 scheduled_time=time(7 + (n // 60) % 10, n % 60),
-                # Twelve bays, each used by several patients in turn: a planned hand-over.
-                bay=str(n % 12 + 1),
-                bay_handover=n >= 12,
+                # A bay each: one bay holds one patient, and most of these patients are in progress at once.
+                # (Twelve bays shared by 1000 patients in progress put a bay-clash alert naming ~60 others on
+                # 750 rows: a board no ward has, whose rows grew with the square of the day.)
+                bay=str(n + 1),
                 planned_levels="T12 L1" if n % 3 else "L2",
                 # Some still in consent have no driver yet (consent cannot close without one).
                 driver_name="" if n % 8 == 1 else f"Driver {n}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -82,18 +83,24 @@ def bay_clashes(journeys: list[Journey]) -> dict[int, Alert]:
     """One bay, one patient: every journey sharing its bay with another patient in progress gets an alert
     naming the others (a booking is refused such a bay unless it is a planned hand-over; this shows
     any clash that still happens, a hand-over that did not, or a bay changed by hand)."""
-    in_bay: dict[str, list[Journey]] = {}
-    for journey in journeys:
-        if journey.bay and journey.status == Journey.Status.IN_PROGRESS:
-            in_bay.setdefault(journey.bay, []).append(journey)
+    by_pk = {journey.pk: journey for journey in journeys}
     alerts = {}
-    for bay, sharing in in_bay.items():
-        if len(sharing) < 2:
-            continue
+    for bay, pks in shared_bays((j.pk, j.bay, j.status) for j in journeys).items():
+        sharing = [by_pk[pk] for pk in pks]
         for journey in sharing:
             others = ", ".join(f"{o.patient.initials} ({o.where_now()})" for o in sharing if o is not journey)
             alerts[journey.pk] = Alert("bay-clash", f"Bay {bay} also holds {others}")
     return alerts
+
+
+def shared_bays(journeys: Iterable[tuple[int, str, str]]) -> dict[str, list[int]]:
+    """The bays more than one patient in progress is in, each with those journeys' ids, from (id, bay,
+    status): what a bay-clash alert names. The board's row cache keys a row on its bay's other patients."""
+    in_bay: dict[str, list[int]] = {}
+    for pk, bay, status in journeys:
+        if bay and status == Journey.Status.IN_PROGRESS:
+            in_bay.setdefault(bay, []).append(pk)
+    return {bay: pks for bay, pks in in_bay.items() if len(pks) > 1}
 
 
 def stage_counts(rows: list[BoardRow]) -> Counter[str]:
@@ -149,7 +156,7 @@ def _row(
         timer=timer,
         alerts=alerts,
         expected_home=expected_home(journey, stages, now, timer) if not journey.is_closed else None,
-        time_home=time_home(journey, stages, now, past),
+        time_home=time_home(journey, stages, now, past, timer),
         rank=rank,
         step=stage_ids.index(visit.stage_id) + 1 if visit else 0,
         steps=len(stage_ids),

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 
-from journey.models import Journey, StageDefinition, StageVisit
+from journey.models import Journey, StageDefinition, StageTimer, StageVisit
 from journey.reports import percentile
 
 HISTORY_DAYS = 90
@@ -86,8 +86,11 @@ def cached_history(pathway_ids: set[int], today: date) -> History:
     return found
 
 
-def time_home(journey: Journey, stages: list[StageDefinition], now: datetime, past: History) -> TimeHome | None:
-    """The range for a journey still to go home (None once it is closed)."""
+def time_home(
+    journey: Journey, stages: list[StageDefinition], now: datetime, past: History, timer: StageTimer | None = None
+) -> TimeHome | None:
+    """The range for a journey still to go home (None once it is closed). ``timer``: the open stage's timer at
+    ``now``, when the caller has worked it out already (the board, for its alerts)."""
     if journey.is_closed:
         return None
     visit = journey.current_visit
@@ -98,7 +101,7 @@ def time_home(journey: Journey, stages: list[StageDefinition], now: datetime, pa
         by_targets = start + _minutes(sum(s.target_for(levels) for s in stages))
         key, spent = (journey.pathway_id, ARRIVAL), 0.0
     else:
-        timer = visit.timer(now)
+        timer = timer or visit.timer(now)
         later = [s for s in stages if s.order > visit.stage.order]
         minimum_left = timer.minimum_left or timedelta(0)
         if visit.minimum_overridden_at:

@@ -2,31 +2,40 @@
 the current minute and the row templates' version, in Django's cache framework.
 
 A change to a journey bumps its version (every verb does): that row's key is new, so that row alone is
-read and rendered again; every other row comes from the cache. The minute in the key re-renders every
-row once a minute, for what time alone changes (a round falling overdue, a stage going over target, the
-expected time home). The templates' version is a hash of the row partials' source, so a deployment
-that changes them never shows an old row.
+read and rendered again; every other row comes from the cache. One thing a row shows is not its own
+journey's: a bay-clash alert names the other patients in progress in the same bay (journey.board), so
+the key of a row in a shared bay also carries its bay-mates' ids and versions, and a change to any of
+them renders that bay's rows again. The minute in the key re-renders every row once a minute, for what
+time alone changes (a round falling overdue, a stage going over target, the expected time home). The
+templates' version is a hash of the row partials' source, so a deployment that changes them never shows
+an old row.
 
-The cache is Django's default cache: local memory per process unless CACHES says otherwise (the README
-says how to share one between app servers). Without a cache, or with a cold one, the board is simply
-rendered in full: nothing depends on a row being found.
+Which rows are cached is found from a light read of the day (id, version, bay and status, one query);
+only the rows not found are read in full and rendered. The cache is Django's default cache: local
+memory per process unless CACHES says otherwise (the README says how to share one between app
+servers). Without a cache, or with a cold one, the board is simply rendered in full: nothing depends on
+a row being found.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache as once
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.template.loader import get_template
+from django.template import engines
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from journey.board import BoardRow, board_rows
+from journey.board import BoardRow, board_rows, shared_bays
 from journey.models import Journey
 from tracker.board_display import displays
 
+# Jinja2 partials (templates/jinja2/, tracker/jinja.py): a cold board renders a thousand rows.
 ROW_TEMPLATE = "tracker/_board_row.html"
 # What a row's HTML is made from: a change to either file is a new version of every row.
 ROW_TEMPLATES = (ROW_TEMPLATE, "tracker/_timer.html")
@@ -51,46 +60,101 @@ class CachedRow(NamedTuple):
 
 @once
 def template_version() -> str:
-    sources = [get_template(name).template.source for name in ROW_TEMPLATES]  # type: ignore[attr-defined]
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    sources = [env.loader.get_source(env, name)[0] for name in ROW_TEMPLATES]
     return hashlib.sha256("\0".join(sources).encode()).hexdigest()[:12]
 
 
-def row_key(journey_id: int, version: int, now: datetime) -> str:
-    return f"{_prefix(now)}{journey_id}:{version}"
+def row_key(journey_id: int, version: int, now: datetime, bay_mates: Iterable[tuple[int, int]] = ()) -> str:
+    """The row's key: its journey's id and version, and those of the other patients in progress in its bay."""
+    return f"{_prefix(now)}{journey_id}:{version}{_mates(bay_mates)}"
 
 
 def _prefix(now: datetime) -> str:
     return f"board-row:{template_version()}:{now:%Y%m%d%H%M}:"
 
 
+def _mates(bay_mates: Iterable[tuple[int, int]]) -> str:
+    mates = ",".join(f"{pk}.{version}" for pk, version in sorted(bay_mates))
+    return f":{hashlib.sha256(mates.encode()).hexdigest()[:16]}" if mates else ""
+
+
 def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow]:
     """Every journey of the day as a rendered row, most urgent first: from the cache where the journey
-    has not changed this minute, rendered (and cached) where it has. ``fresh`` renders every row."""
+    (and its bay-mates) have not changed this minute, rendered (and cached) where it has. ``fresh``
+    renders every row."""
     prefix = _prefix(now)
-    versions = Journey.objects.on_day(day).values_list("pk", "version")
-    keys = {pk: f"{prefix}{pk}:{version}" for pk, version in versions}
-    found: dict[str, tuple] = {} if fresh else cache.get_many(list(keys.values()))
-    missing = [pk for pk, key in keys.items() if key not in found]
+    day_index = list(Journey.objects.on_day(day).values_list("pk", "version", "bay", "status"))
+    versions = {pk: version for pk, version, _, _ in day_index}
+    mates = {
+        pk: [mate for mate in sharing if mate != pk]
+        for sharing in shared_bays((pk, bay, status) for pk, _, bay, status in day_index).values()
+        for pk in sharing
+    }
+
+    def key(pk: int, version: int) -> str:
+        if pk not in mates:  # most rows: a bay of their own
+            return f"{prefix}{pk}:{version}"
+        return f"{prefix}{pk}:{version}{_mates((mate, versions[mate]) for mate in mates[pk])}"
+
+    keys = {pk: key(pk, version) for pk, version in versions.items()}
+    found: dict[str, tuple] = {} if fresh else _found(prefix, list(keys.values()))
+    missing = {pk for pk, k in keys.items() if k not in found}
     if missing:
-        journeys = Journey.objects.on_board(day)
-        if len(missing) < len(keys):
-            journeys = journeys.filter(pk__in=missing)
-        rendered = _render(board_rows(list(journeys), now))
-        cache.set_many({f"{prefix}{r.journey_id}:{v}": tuple(r) for r, v in rendered}, ROW_SECONDS)
+        # A clash alert names the whole bay: render a shared bay's rows together.
+        missing |= {mate for pk in list(missing) for mate in mates.get(pk, ())}
+        journeys = Journey.objects.on_board(day, only=missing if len(missing) < len(keys) else None)
+        rendered = _render(board_rows(journeys, now))
+        made = {key(r.journey_id, v): tuple(r) for r, v in rendered}
+        cache.set_many(made, ROW_SECONDS)
+        _this_minute(prefix).update(made)
         found.update({keys[r.journey_id]: r for r, _ in rendered if r.journey_id in keys})
-    rows = [CachedRow._make(found[key]) for key in keys.values() if key in found]
+    rows = [CachedRow._make(found[k]) for k in keys.values() if k in found]
     return sorted(rows, key=lambda r: (r.rank, r.order))
+
+
+# This process's copy of the rows of the current minute, as they came out of the cache or the render: a
+# key names its row's whole content, so a row found here is the cache's row, without unpickling (and
+# checking the key of) a thousand values per board (8 ms at 1000 journeys). It lasts while the cache holds
+# the minute's mark: a cleared cache, or none (the dummy cache), clears it too. Django's cache stays
+# where rows are shared between processes and servers.
+_rows: dict[str, tuple] = {}
+_rows_mark = ""
+
+
+def _this_minute(prefix: str) -> dict[str, tuple]:
+    global _rows, _rows_mark
+    mark = cache.get(f"{prefix}mark")
+    if mark is None:
+        mark = uuid.uuid4().hex
+        if not cache.add(f"{prefix}mark", mark, ROW_SECONDS):  # another process marked the minute first
+            mark = cache.get(f"{prefix}mark", mark)
+    if mark != _rows_mark:
+        _rows, _rows_mark = {}, mark
+    return _rows
+
+
+def _found(prefix: str, keys: list[str]) -> dict[str, tuple]:
+    here = _this_minute(prefix)
+    found = {k: here[k] for k in keys if k in here}
+    wanted = [k for k in keys if k not in found]
+    if wanted:
+        shared = cache.get_many(wanted)
+        here.update(shared)
+        found.update(shared)
+    return found
 
 
 def _render(rows: list[BoardRow]) -> list[tuple[CachedRow, int]]:
     """Each row rendered on its own (with its journey's version, for its key)."""
-    template = get_template(ROW_TEMPLATE)
+    template = engines["jinja2"].get_template(ROW_TEMPLATE)
+    zone = timezone.get_current_timezone()
     rendered = []
     for row, shown in zip(rows, displays(rows), strict=True):
         journey, visit = row.journey, row.journey.current_visit
         cached = CachedRow(
             journey_id=journey.pk,
-            html=mark_safe(template.render({"row": shown})),
+            html=mark_safe(template.render({"row": shown, "zone": zone})),
             rank=row.rank,
             order=(journey.scheduled_time.isoformat(), journey.bay, journey.pk),
             stage_code=row.stage_code,

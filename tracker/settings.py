@@ -126,6 +126,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The board row and the stage timer every screen shows (tracker/jinja.py says why).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "tracker.jinja.environment"},
+    },
 ]
 
 DATABASES = {

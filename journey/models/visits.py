@@ -239,6 +239,8 @@ class StageVisit(ClinicalRecord):
         )
 
     def missed(self) -> list[MissedRound]:
+        if hasattr(self, "missed_list"):  # prefetched as a list by Journey.objects.for_list()
+            return self.missed_list
         return list(self.missed_rounds.all())
 
     def next_extra_number(self) -> int:

@@ -8,7 +8,7 @@ from tests.makers import cancel, make_journey, walk_to
 
 
 def rows(day, now):
-    return board_rows(list(Journey.objects.on_board(day)), now)
+    return board_rows(Journey.objects.on_board(day), now)
 
 
 def test_what_needs_action_comes_first(pathway, nurse, morning):

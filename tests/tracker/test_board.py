@@ -8,8 +8,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from journey import roles
-from journey.models import Journey, Patient
-from tests.makers import make_journey, make_patient, make_user, walk_to
+from journey.board import board_rows
+from journey.demo import settled_round
+from journey.models import Handover, Journey, Patient, RedFlagKind
+from tests.makers import cancel, make_journey, make_patient, make_user, walk_to
+from tracker.board_display import displays
 
 BOARD, POLL, WALL = reverse("board"), reverse("board-poll"), reverse("board-wall")
 PUBLIC, PUBLIC_POLL = reverse("board-public"), reverse("board-public-poll")
@@ -87,15 +90,15 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
             walk_to(journey, "prep", nurse, now=morning)
     client.force_login(coordinator)
 
-    # session, user, whether it is a demo account, the user's permissions; the change token; the day's journey
+    # session, user, whether it is a demo account, the user's permissions (2); the change token; the day's journey
     # versions (the row cache's keys); journeys+patient; their pathways; open visits; their stages; the
     # stages' checklist items and the visits' standing answers (the timer's "ready" needs them); their
     # rounds and missed rounds; open red flags; handovers (the patient's nurse, one waiting too long); the
     # pathways' stages; their 90 days of history for the time home (cached for the day, cleared here).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(BOARD).status_code == 200
     cache.clear()
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(POLL).status_code == 200
 
 
@@ -106,9 +109,9 @@ def test_displays_showing_the_same_board_share_one_render(
     client.force_login(coordinator)
     client.get(POLL)
 
-    # session, user, whether a demo account, the user's permissions, the change token: the rows come
+    # session, user, whether a demo account, the user's permissions (2), the change token: the rows come
     # from the render cache.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         again = client.get(POLL)
     assert journey.patient.initials.encode() in again.content
 
@@ -123,8 +126,8 @@ def test_an_unchanged_poll_is_answered_304_with_one_query_of_its_own(
     client.force_login(coordinator)
     first = client.get(POLL)
 
-    # session, user, whether a demo account, the user's permissions, then the board's one aggregate.
-    with django_assert_num_queries(5):
+    # session, user, whether a demo account, the user's permissions (2), then the board's one aggregate.
+    with django_assert_num_queries(6):
         again = client.get(POLL, headers={"If-None-Match": first["ETag"]})
 
     assert again.status_code == 304
@@ -247,3 +250,39 @@ def test_a_planned_hand_over_not_yet_arrived_is_no_clash(client, pathway, nurse,
     client.force_login(coordinator)
 
     assert "bay-clash" not in client.get(BOARD).content.decode()
+
+
+def test_the_board_s_own_read_gives_the_rows_the_list_s_prefetch_gives(pathway, nurse, lead, morning):
+    """Journey.objects.on_board hangs by the day what for_list prefetches by ids: the same rows."""
+    make_journey(pathway, nurse)  # booked
+    walk_to(make_journey(pathway, nurse), "prep", nurse, now=morning)  # answers on the way
+    recovering = make_journey(pathway, nurse)
+    start = morning - timedelta(minutes=100)
+    walk_to(recovering, "recovery", nurse, now=start)
+    for minutes in (15, 30):
+        recovering.record_round(settled_round(), by=nurse, now=start + timedelta(minutes=minutes))
+    recovering.mark_round_missed(3, reason="Patient asleep, not woken", by=lead, now=start + timedelta(minutes=70))
+    recovering.write_handover(
+        occasion=Handover.Occasion.INTO_RECOVERY,
+        situation="Back from theatre",
+        background="T12 cement",
+        assessment="Comfortable",
+        recommendation="Flat two hours",
+        by=nurse,
+        now=start + timedelta(minutes=5),
+    )
+    flagged = make_journey(pathway, nurse)
+    walk_to(flagged, "consent", nurse, now=morning)
+    flagged.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse, now=morning)
+    cancel(make_journey(pathway, nurse), nurse)
+    day = morning.date()
+
+    own = displays(board_rows(Journey.objects.on_board(day), morning))
+    prefetched = displays(board_rows(list(Journey.objects.on_day(day).for_list()), morning))
+
+    assert own == prefetched
+    assert any(row.alerts for row in own)
+    assert any(row.timer for row in own)
+    chosen = Journey.objects.on_board(day, only=[recovering.pk])
+    assert [j.pk for j in chosen] == [recovering.pk]
+    assert displays(board_rows(chosen, morning)) == [row for row in own if row.url.endswith(f"/{recovering.pk}/")]

@@ -4,7 +4,8 @@ minute and the row templates' version; a change re-renders that row alone, whate
 from datetime import timedelta
 
 import pytest
-from django.test.signals import template_rendered
+from django.core.cache import cache
+from django.template import engines
 from django.urls import reverse
 
 from tests.makers import make_journey, walk_to
@@ -14,17 +15,18 @@ BOARD, POLL = reverse("board"), reverse("board-poll")
 
 
 @pytest.fixture
-def rows_rendered():
-    """How many board rows were rendered (each row template render is one)."""
+def rows_rendered(monkeypatch):
+    """Which board rows were rendered (each render of the row template is one)."""
     seen = []
+    row_template = engines["jinja2"].env.get_template(board_cache.ROW_TEMPLATE)
+    render = row_template.render
 
-    def count(sender, template, context, **kwargs):
-        if template.name == board_cache.ROW_TEMPLATE:
-            seen.append(context["row"].url)
+    def count(context):
+        seen.append(context["row"].url)
+        return render(context)
 
-    template_rendered.connect(count)
-    yield seen
-    template_rendered.disconnect(count)
+    monkeypatch.setattr(row_template, "render", count)
+    return seen
 
 
 @pytest.fixture
@@ -72,15 +74,20 @@ def test_every_row_is_rendered_again_when_the_minute_turns(client, day, coordina
     assert len(rows_rendered) == len(day)
 
 
-def test_a_changed_row_template_is_a_new_version_of_every_row(day, morning):
+def test_a_changed_row_template_is_a_new_version_of_every_row(day, morning, monkeypatch):
     before = board_cache.row_key(day[0].pk, day[0].version, morning)
+    loader = engines["jinja2"].env.loader
+    read = loader.get_source
+
+    def edited(env, name):
+        source, *rest = read(env, name)
+        return (source + "<!-- edited -->" if name == "tracker/_timer.html" else source, *rest)
+
+    monkeypatch.setattr(loader, "get_source", edited)
     board_cache.template_version.cache_clear()
     try:
-        original = board_cache.ROW_TEMPLATES
-        board_cache.ROW_TEMPLATES = (*original, "tracker/_board_poll.html")
         assert board_cache.row_key(day[0].pk, day[0].version, morning) != before
     finally:
-        board_cache.ROW_TEMPLATES = original
         board_cache.template_version.cache_clear()
 
 
@@ -93,9 +100,9 @@ def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
     client.get(BOARD)
     made[-1].arrive(by=nurse)
 
-    # session, user, whether a demo account, permissions; the change token; the day's versions; the
+    # session, user, whether a demo account, permissions (2); the change token; the day's versions; the
     # changed journey's reads (10, as for the whole board, with its missed rounds and handovers); the stages.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get(BOARD).status_code == 200
 
 
@@ -103,8 +110,8 @@ def test_with_every_row_cached_the_board_reads_only_the_versions(client, day, co
     client.force_login(coordinator)
     client.get(BOARD)
 
-    # A filter the shared render has not seen: session, user, demo account?, permissions, the token, the versions.
-    with django_assert_num_queries(6):
+    # A filter the shared render has not seen: session, user, demo account?, permissions (2), the token, the versions.
+    with django_assert_num_queries(7):
         assert client.get(BOARD, {"bay": "3"}).status_code == 200
 
 
@@ -117,3 +124,64 @@ def test_nothing_breaks_without_a_cache(client, day, coordinator, settings, rows
 
     assert first.count("<tr class=") == second.count("<tr class=") == len(day)
     assert len(rows_rendered) == 2 * len(day)  # each request renders in full: slower, never wrong
+
+
+def test_a_patient_moved_into_a_cached_row_s_bay_shows_on_that_row_within_the_minute(
+    client, pathway, nurse, coordinator, morning
+):
+    settled = make_journey(pathway, nurse, bay="12")
+    walk_to(settled, "prep", nurse, now=morning)
+    moving = make_journey(pathway, nurse, bay="14")
+    moving.arrive(by=nurse, now=morning)
+    client.force_login(coordinator)
+    assert "bay-clash" not in client.get(BOARD).content.decode()
+
+    # Only the moving journey changes (its version); the settled row's own journey does not.
+    moving.change_booking(by=nurse, bay="12", bay_handover=True)
+    html = client.get(BOARD).content.decode()
+
+    assert f"Bay 12 also holds {moving.patient.initials} (Consent)" in html
+    assert f"Bay 12 also holds {settled.patient.initials} (Prep)" in html
+
+
+def test_a_bay_mate_moving_on_renders_the_other_row_of_the_bay_again(
+    client, pathway, nurse, coordinator, morning, rows_rendered
+):
+    first = make_journey(pathway, nurse, bay="12")
+    walk_to(first, "prep", nurse, now=morning)
+    second = make_journey(pathway, nurse, bay="14")
+    second.arrive(by=nurse, now=morning)
+    second.change_booking(by=nurse, bay="12", bay_handover=True)
+    make_journey(pathway, nurse)  # a row that nothing here touches
+    client.force_login(coordinator)
+    client.get(BOARD)
+    rows_rendered.clear()
+
+    walk_to(second, "prep", nurse, now=morning)
+    html = client.get(BOARD).content.decode()
+
+    assert sorted(rows_rendered) == sorted([first.get_absolute_url(), second.get_absolute_url()])
+    assert f"Bay 12 also holds {second.patient.initials} (Prep)" in html
+
+
+def test_a_cleared_cache_renders_every_row_again(client, day, coordinator, rows_rendered):
+    client.force_login(coordinator)
+    client.get(BOARD)
+    rows_rendered.clear()
+
+    cache.clear()  # what a restarted shared cache looks like to this process
+    client.get(BOARD, {"bay": "3"})
+
+    assert len(rows_rendered) == len(day)
+
+
+def test_a_change_replaces_the_shared_render_of_a_page_rather_than_keeping_one_per_change(
+    client, day, nurse, coordinator
+):
+    client.force_login(coordinator)
+    for journey in day[1::2]:  # those still booked
+        journey.arrive(by=nurse)
+        client.get(BOARD)
+
+    renders = [key for key in cache._cache if "board-render:" in key]  # LocMemCache, as configured
+    assert len(renders) == 1

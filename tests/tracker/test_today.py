@@ -84,11 +84,11 @@ def test_the_list_costs_the_same_queries_for_three_journeys_or_thirty(
     client.force_login(nurse)
 
     def queries_for_page():
-        # session, user, whether a demo account, the user's permissions, journeys+patient, their
+        # session, user, whether a demo account, the user's permissions (2), journeys+patient, their
         # pathways, open visits, their stages, the stages' checklist items, their standing answers (the
         # timer's "ready" needs both), their observation rounds and missed rounds, open red flags, handovers
         # (alerts)
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(15):
             assert client.get(URL).status_code == 200
 
     queries_for_page()

@@ -4,6 +4,7 @@ The poll answers 304 without rendering when the board's change token matches wha
 saw; the browser sends that token back itself (If-None-Match), since patient data is never cached.
 """
 
+import hashlib
 from collections import Counter
 from typing import Any
 
@@ -13,8 +14,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import condition
+from markupsafe import escape
 
 from journey.board import board_rows, board_token
 from journey.models import Journey
@@ -49,18 +51,31 @@ def _board(request: WardRequest, *, fresh: bool = False) -> dict[str, Any]:
     ]
     stages = _stage_names(everyone)
     counts = Counter(row.stage_code for row in everyone)
+    bays = sorted({row.bay for row in everyone if row.bay}, key=_bay_order)
     return {
         "rows": rows,
         # Joined here, not looped in the template: a thousand rows cost a thousand template lookups.
         "rows_joined": mark_safe("".join(row.html for row in rows)),
         "counts": [(name, counts[code]) for code, name in stages],
         "stages": stages,
-        "bays": sorted({row.bay for row in everyone if row.bay}, key=_bay_order),
+        "bays": bays,
+        # The filters' choices, joined here for the same reason: a day may use hundreds of bays.
+        "stage_options": _options(stages, wanted["stage"]),
+        "bay_options": _options([(bay, bay) for bay in bays], wanted["bay"]),
         "filters": wanted,
         "query": request.GET.urlencode(),
         "now": now,
         "day": day,
     }
+
+
+def _options(choices: list[tuple[str, str]], chosen: str) -> SafeString:
+    # Escaped by markupsafe (Jinja2's, in C): format_html cost 8 ms on a day of 1000 bays.
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(v)}"{" selected" if v == chosen else ""}>{escape(n)}</option>' for v, n in choices
+        )
+    )
 
 
 def _stage_names(rows: list[CachedRow]) -> list[tuple[str, str]]:
@@ -81,22 +96,26 @@ def _token(request: WardRequest, *args: Any) -> str:
     return request.board_token
 
 
-# Displays showing the same board at the same change token share one render; the token moves with
-# any change and every minute, so nothing kept here outlives what it shows.
+# Displays showing the same board at the same change token share one render. One entry per page and
+# filter, holding the render of its latest token: a change makes the previous render useless, so it is
+# replaced, not kept beside it (kept by token, a busy minute of changes held hundreds of 1-2 MB renders:
+# 477 MiB in one benchmark process). The token moves with any change and every minute.
 BOARD_RENDER_SECONDS = 70
 
 
 def _cached_board(request: WardRequest) -> dict[str, Any]:
-    key = f"board-render:{_token(request)}"
+    token = _token(request)
+    key = "board-render:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     # bench/run.py's cold render: neither this shared render nor any row from the row cache.
     fresh = settings.TRACKER_BENCHMARK and request.headers.get("X-Bench-Render") == "1"
     shown = None if fresh else cache.get(key)
-    if shown is None:
+    if shown is None or shown["token"] != token:
         context = _board(request, fresh=fresh)
         shown = {
+            "token": token,
             "rows_html": render_to_string("tracker/_board_rows.html", context),
-            "stages": context["stages"],
-            "bays": context["bays"],
+            "stage_options": context["stage_options"],
+            "bay_options": context["bay_options"],
             "filters": context["filters"],
             "query": context["query"],
             "day": context["day"],
@@ -124,7 +143,7 @@ def board_poll(request: WardRequest) -> HttpResponse:
 
 def _public(request: WardRequest) -> dict[str, Any]:
     now = timezone.now()
-    rows = board_rows(list(Journey.objects.on_board(timezone.localdate(now))), now)
+    rows = board_rows(Journey.objects.on_board(timezone.localdate(now)), now)
     # By bay, not by urgency: the order must not tell a waiting room whose patient has a problem.
     shown = sorted((row for row in rows if not row.journey.is_closed), key=lambda r: _bay_order(r.journey.bay))
     return {"rows": shown, "now": now, "legend": range(1, max((r.steps for r in rows), default=6) + 1)}
