@@ -111,9 +111,16 @@ class Listener:
         raise RuntimeError("the listener did not start")
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) the listener process has used so far, from /proc."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) the listener has used so far, with the processes it forked, from /proc."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a process that just ended
+                continue
+            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -130,17 +137,17 @@ def environment(database_url: str) -> dict[str, str]:
     return {**os.environ, "DJANGO_DEBUG": "1", "DATABASE_URL": database_url, "DJANGO_LOG_LEVEL": "WARNING"}
 
 
-def fresh_postgres() -> str | None:
+def fresh_postgres(name: str) -> str | None:
     try:
         import psycopg
 
         with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=3) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
-            admin.execute(f"CREATE DATABASE {PG_DATABASE}")
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
     except Exception as exc:  # no local PostgreSQL: report SQLite only
         print(f"PostgreSQL skipped: {exc}")
         return None
-    return f"{PG}/{PG_DATABASE}"
+    return f"{PG}/{name}"
 
 
 def measure(label: str, listener: Listener, options: argparse.Namespace, run: str) -> dict[str, Any]:
@@ -183,6 +190,12 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, help="hl7_listen --workers (default: its own, 1 on SQLite, 4 on PostgreSQL)"
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="hl7_listen --processes on PostgreSQL (SQLite: always 1)"
+    )
+    parser.add_argument(
+        "--postgres-database", default=PG_DATABASE, help=f"database dropped and made anew (default {PG_DATABASE})"
+    )
     options = parser.parse_args()
     run = str(int(time.time()))
     rows: list[dict[str, Any]] = []
@@ -196,7 +209,7 @@ def main() -> None:
             baseline.stop()
 
         databases = [("SQLite", f"sqlite:///{scratch}/bench.sqlite3")]
-        postgres = fresh_postgres()
+        postgres = fresh_postgres(options.postgres_database)
         if postgres:
             databases.append(("PostgreSQL", postgres))
         for label, url in databases:
@@ -204,6 +217,8 @@ def main() -> None:
             manage(env, "migrate", "--noinput", "-v0")
             manage(env, "loaddata", "vertebroplasty", "kyphoplasty", "-v0")
             workers = ["--workers", str(options.workers)] if options.workers else []
+            if label == "PostgreSQL":
+                workers += ["--processes", str(options.processes)]
             listener = Listener([PYTHON, "manage.py", "hl7_listen", "--port", "0", *workers], env)
             try:
                 rows.append(measure(label, listener, options, run))

@@ -20,6 +20,13 @@ class Command(BaseCommand):
             type=int,
             help="Messages applied at once (default: 4 on PostgreSQL; 1 on SQLite, which writes one at a time).",
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="Processes taking connections on the one port, each with its --workers (default 1). On "
+            "PostgreSQL, one per core applies more messages a second; SQLite writes one at a time.",
+        )
         parser.add_argument("--max-bytes", type=int, default=1024 * 1024, help="Largest frame taken (default 1 MiB).")
         parser.add_argument(
             "--frame-timeout", type=float, default=30, help="Seconds to finish a frame once begun (default 30)."
@@ -41,5 +48,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Listening for HL7 over MLLP on {bound}")
             sys.stdout.flush()
 
-        serve_forever(options["host"], options["port"], limits, workers, ready)
+        serve_forever(options["host"], options["port"], limits, workers, ready, processes=options["processes"])
         self.stdout.write("Stopped.")
