@@ -34,6 +34,10 @@ from journey import hl7, hl7_inbox
 log = logging.getLogger("journey.mllp")
 
 
+class ListenerStopped(Exception):
+    """One of the listener's processes died: the others were stopped, for the supervisor to start it again."""
+
+
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 1024 * 1024
@@ -199,6 +203,7 @@ def serve_forever(
     signals = {signal.SIGTERM, signal.SIGINT, signal.SIGCHLD}
     signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     children: set[int] = set()
+    gone: set[int] = set()
     for _ in range(processes):
         pid = os.fork()
         if pid == 0:  # a child: serve until told to stop
@@ -214,15 +219,18 @@ def serve_forever(
         children.add(pid)
     address = listening.getsockname()
     ready(f"{address[0]}:{address[1]}")
-    # The parent only watches: told to stop, or a child gone (it stops the rest, so that a supervisor
-    # starts the listener again rather than it running on with fewer processes than it was given).
+    # The parent only watches: told to stop, or a process gone (it stops the others, so that a supervisor
+    # starts the listener again rather than it running on with fewer processes than it was given). A
+    # process that ended cleanly was told to stop (a supervisor may signal every process at once).
     while children:
         if signal.sigwait(signals) != signal.SIGCHLD:
             break
-        gone = {pid for pid in children if os.waitpid(pid, os.WNOHANG)[0] == pid}
-        children -= gone
-        if gone:
-            log.error("HL7 listener process %s stopped; stopping the others", ", ".join(map(str, sorted(gone))))
+        ended = {pid: status for pid, status in (os.waitpid(pid, os.WNOHANG) for pid in children) if pid}
+        children -= set(ended)
+        gone = {pid for pid, status in ended.items() if os.waitstatus_to_exitcode(status) != 0}
+        if ended:
+            if gone:
+                log.error("HL7 listener process %s stopped; stopping the others", ", ".join(map(str, sorted(gone))))
             break
     for pid in children:
         with contextlib.suppress(ProcessLookupError):
@@ -231,6 +239,8 @@ def serve_forever(
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
     listening.close()
+    if gone:
+        raise ListenerStopped(f"HL7 listener process {', '.join(map(str, sorted(gone)))} stopped unexpectedly.")
 
 
 def _serve(

@@ -4,6 +4,7 @@ that never stops it from serving the others."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import threading
@@ -265,4 +266,24 @@ def test_listener_processes_sharing_the_port_apply_one_control_id_once_and_stop_
     assert Journey.objects.count() == 9
     assert AuditEntry.objects.verify().intact
     assert process.returncode == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    database.vendor != "postgresql",
+    reason="needs PostgreSQL (listener processes of their own): DATABASE_URL=postgres://...",
+)
+def test_a_listener_process_that_dies_stops_the_others_for_the_supervisor_to_restart(codes):
+    process, _ = start_hl7_listen("--processes", "2")
+    children = _children(process.pid)
+    try:
+        os.kill(min(children), signal.SIGKILL)
+        process.wait(20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert process.returncode != 0
+    assert "stopped unexpectedly" in process.stdout.read()
     assert not any(Path(f"/proc/{pid}").exists() for pid in children)

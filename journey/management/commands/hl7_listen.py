@@ -3,10 +3,10 @@
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from journey.mllp import Limits, serve_forever
+from journey.mllp import Limits, ListenerStopped, serve_forever
 
 
 class Command(BaseCommand):
@@ -48,5 +48,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Listening for HL7 over MLLP on {bound}")
             sys.stdout.flush()
 
-        serve_forever(options["host"], options["port"], limits, workers, ready, processes=options["processes"])
+        try:
+            serve_forever(options["host"], options["port"], limits, workers, ready, processes=options["processes"])
+        except ListenerStopped as stopped:
+            raise CommandError(str(stopped)) from stopped
         self.stdout.write("Stopped.")
