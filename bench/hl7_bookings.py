@@ -1,9 +1,11 @@
 """HL7 benchmark: bookings applied per second and ACK latency, over MLLP from a second process.
 
-    make bench-hl7        (or: .venv/bin/python bench/hl7_bookings.py [--messages 3000] [--connections 4] [--workers 4])
+    make bench-hl7        (or: .venv/bin/python bench/hl7_bookings.py [--messages 3000] [--connections 4]
+                           [--workers 4] [--processes 2] [--postgres-database tracker_hl7_bench])
 
 For SQLite (a fresh file, WAL, as deployed) and PostgreSQL (a fresh database on the local server, when one
-answers), it migrates, loads the pathways (with their procedure codes), starts ``manage.py hl7_listen`` and
+answers), it migrates, loads the pathways (with their procedure codes), starts ``manage.py hl7_listen`` (on
+PostgreSQL with ``--processes 2``, one per core of this machine; SQLite writes one at a time) and
 sends SIU^S12 new bookings from this process over ``--connections`` connections at once, each message
 waiting for its ACK, as an interface engine does. Every message is a new patient and appointment, so each
 one stores the message, registers a patient, books a journey, writes its event and audit rows, and commits.
@@ -12,7 +14,7 @@ The baseline, from the same run: the same listener code (python-hl7's MLLP strea
 answering a constant ACK without the database, so the ratio shows what storing and booking costs.
 Afterwards it checks that every message was answered AA and booked exactly once. Target on this 2-core
 machine: at least 100 bookings a second with p95 ACK latency under 100 ms. It also prints the listener's CPU time
-per message and the load average around each run: on a shared machine the rate follows the load.
+per message (all its processes) and the load average around each run: on a shared machine the rate follows the load.
 """
 
 from __future__ import annotations
@@ -111,9 +113,16 @@ class Listener:
         raise RuntimeError("the listener did not start")
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) the listener process has used so far, from /proc."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) the listener has used so far, with the processes it forked, from /proc."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a process that just ended
+                continue
+            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -130,17 +139,17 @@ def environment(database_url: str) -> dict[str, str]:
     return {**os.environ, "DJANGO_DEBUG": "1", "DATABASE_URL": database_url, "DJANGO_LOG_LEVEL": "WARNING"}
 
 
-def fresh_postgres() -> str | None:
+def fresh_postgres(name: str) -> str | None:
     try:
         import psycopg
 
         with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=3) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
-            admin.execute(f"CREATE DATABASE {PG_DATABASE}")
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
     except Exception as exc:  # no local PostgreSQL: report SQLite only
         print(f"PostgreSQL skipped: {exc}")
         return None
-    return f"{PG}/{PG_DATABASE}"
+    return f"{PG}/{name}"
 
 
 def measure(label: str, listener: Listener, options: argparse.Namespace, run: str) -> dict[str, Any]:
@@ -183,6 +192,12 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, help="hl7_listen --workers (default: its own, 1 on SQLite, 4 on PostgreSQL)"
     )
+    parser.add_argument(
+        "--processes", type=int, default=2, help="hl7_listen --processes on PostgreSQL (default 2; SQLite: 1)"
+    )
+    parser.add_argument(
+        "--postgres-database", default=PG_DATABASE, help=f"database dropped and made anew (default {PG_DATABASE})"
+    )
     options = parser.parse_args()
     run = str(int(time.time()))
     rows: list[dict[str, Any]] = []
@@ -196,7 +211,7 @@ def main() -> None:
             baseline.stop()
 
         databases = [("SQLite", f"sqlite:///{scratch}/bench.sqlite3")]
-        postgres = fresh_postgres()
+        postgres = fresh_postgres(options.postgres_database)
         if postgres:
             databases.append(("PostgreSQL", postgres))
         for label, url in databases:
@@ -204,6 +219,8 @@ def main() -> None:
             manage(env, "migrate", "--noinput", "-v0")
             manage(env, "loaddata", "vertebroplasty", "kyphoplasty", "-v0")
             workers = ["--workers", str(options.workers)] if options.workers else []
+            if label == "PostgreSQL" and options.processes != 1:
+                workers += ["--processes", str(options.processes)]
             listener = Listener([PYTHON, "manage.py", "hl7_listen", "--port", "0", *workers], env)
             try:
                 rows.append(measure(label, listener, options, run))
@@ -223,7 +240,8 @@ def main() -> None:
     base = rows[0]["per_second"]
     print(
         f"\n{options.messages} SIU^S12 per run, {options.connections} connections, "
-        f"hl7_listen --workers {options.workers or 'default'}; latency = send to ACK, from this process\n"
+        f"hl7_listen --workers {options.workers or 'default'} (PostgreSQL: --processes {options.processes}); "
+        "latency = send to ACK, from this process\n"
     )
     print("| run | messages/s | x baseline | p50 ms | p95 ms | max ms | listener CPU ms/message | load avg | ACKs |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")

@@ -12,18 +12,28 @@ from the table) is fixed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import hl7 as python_hl7
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from journey import hl7
 from journey.errors import JourneyError
-from journey.models import HospitalAppointment, InboundMessage, Journey, Occasion, Patient, Reason, ServiceCode
+from journey.models import (
+    AuditEntry,
+    HospitalAppointment,
+    InboundMessage,
+    Journey,
+    Occasion,
+    Patient,
+    Reason,
+    ServiceCode,
+)
 from journey.models.reasons import ReasonCategory
 
 SCHEDULE_USERNAME = "hospital-schedule"
@@ -85,8 +95,10 @@ def replay(stored: InboundMessage, *, by: Any, now: dt.datetime | None = None) -
 
 
 def _store(text: str, head: hl7.Header, peer: str, now: dt.datetime) -> InboundMessage:
+    # Outside a transaction (the listener), the insert commits on its own: one statement, not three.
+    # Inside one (a caller's block), a savepoint lets a repeat's IntegrityError be caught below.
     try:
-        with transaction.atomic():
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
             return InboundMessage.objects.create(
                 received_at=now,
                 peer=peer[:100],
@@ -130,7 +142,9 @@ def _store_rejected(
 
 
 def _apply_stored(pk: int, message: python_hl7.Message, now: dt.datetime, replayed_by: Any = None) -> InboundMessage:
-    with transaction.atomic():
+    # The audit rows go in last, just before the commit: the chain's lock (one writer at a time on
+    # PostgreSQL) is then held for that insert and the commit, not while the booking is written.
+    with transaction.atomic(), AuditEntry.objects.appended_at_end():
         stored = InboundMessage.objects.select_for_update().get(pk=pk)
         if stored.outcome and replayed_by is None:
             return stored  # another connection applied it while this one waited for the lock

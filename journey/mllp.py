@@ -16,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import close_old_connections, connections
 from django.utils import timezone
@@ -29,6 +32,10 @@ from hl7.mllp import HL7StreamProtocol, HL7StreamWriter, InvalidBlockError, MLLP
 from journey import hl7, hl7_inbox
 
 log = logging.getLogger("journey.mllp")
+
+
+class ListenerStopped(Exception):
+    """One of the listener's processes died: the others were stopped, for the supervisor to start it again."""
 
 
 @dataclass(frozen=True)
@@ -69,14 +76,18 @@ class Listener:
         self.busy: set[asyncio.Task] = set()
         self.server: asyncio.Server | None = None
 
-    async def start(self, host: str, port: int) -> asyncio.Server:
+    async def start(self, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None) -> asyncio.Server:
+        """Listen on ``host``:``port``, or on a socket already bound (shared by several processes)."""
         loop = asyncio.get_running_loop()
 
         def protocol() -> HL7StreamProtocol:
             reader = FrameReader(limit=self.limits.max_bytes)
             return HL7StreamProtocol(reader, self._connected)
 
-        self.server = await loop.create_server(protocol, host, port)
+        if sock is not None:
+            self.server = await loop.create_server(protocol, sock=sock)
+        else:
+            self.server = await loop.create_server(protocol, host, port)
         return self.server
 
     def _connected(self, reader: FrameReader, writer: HL7StreamWriter) -> None:
@@ -174,12 +185,76 @@ def serve_forever(
     workers: int,
     ready: Callable[[str], None],
     handle: Callable[[bytes, str], bytes] = answer,
+    processes: int = 1,
 ) -> None:
-    """Run until SIGTERM or SIGINT; a message being applied on a connection is finished and answered first."""
+    """Run until SIGTERM or SIGINT; a message being applied on a connection is finished and answered first.
+
+    With ``processes`` > 1, the socket is bound here and that many processes, forked from this one, take
+    its connections in turn (each with its own worker threads and database connections), so applying
+    messages is not held to one core by Python's GIL. Nothing else changes: each message is stored and
+    applied in its own transactions whichever process takes it, so the database alone decides, as it
+    already does between worker threads, that one control id from one sender is applied once."""
+    if processes <= 1:
+        _serve(limits, workers, ready, handle, host=host, port=port)
+        return
+    listening = socket.create_server((host, port), backlog=128)
+    # No database connection may be shared by two processes: none is open before the fork.
+    connections.close_all()
+    signals = {signal.SIGTERM, signal.SIGINT, signal.SIGCHLD}
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    children: set[int] = set()
+    gone: set[int] = set()
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:  # a child: serve until told to stop
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+            code = 0
+            try:
+                _serve(limits, workers, lambda bound: None, handle, sock=listening)
+            except BaseException:
+                log.exception("HL7 listener process %d failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        children.add(pid)
+    address = listening.getsockname()
+    ready(f"{address[0]}:{address[1]}")
+    # The parent only watches: told to stop, or a process gone (it stops the others, so that a supervisor
+    # starts the listener again rather than it running on with fewer processes than it was given). A
+    # process that ended cleanly was told to stop (a supervisor may signal every process at once).
+    while children:
+        if signal.sigwait(signals) != signal.SIGCHLD:
+            break
+        ended = {pid: status for pid, status in (os.waitpid(pid, os.WNOHANG) for pid in children) if pid}
+        children -= set(ended)
+        gone = {pid for pid, status in ended.items() if os.waitstatus_to_exitcode(status) != 0}
+        if ended:
+            if gone:
+                log.error("HL7 listener process %s stopped; stopping the others", ", ".join(map(str, sorted(gone))))
+            break
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for pid in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    listening.close()
+    if gone:
+        raise ListenerStopped(f"HL7 listener process {', '.join(map(str, sorted(gone)))} stopped unexpectedly.")
+
+
+def _serve(
+    limits: Limits,
+    workers: int,
+    ready: Callable[[str], None],
+    handle: Callable[[bytes, str], bytes],
+    **address: Any,
+) -> None:
+    """One listener process: an event loop taking connections on ``host``/``port`` or an inherited ``sock``."""
 
     async def main() -> None:
         listener = Listener(limits, workers, handle)
-        server = await listener.start(host, port)
+        server = await listener.start(**address)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -53,7 +53,7 @@ class Running:
         return socket.create_connection(("127.0.0.1", self.port), timeout=10)
 
 
-def start_hl7_listen() -> tuple[subprocess.Popen, int]:
+def start_hl7_listen(*options: str) -> tuple[subprocess.Popen, int]:
     settings_dict = database.settings_dict
     env = {
         **os.environ,
@@ -65,7 +65,7 @@ def start_hl7_listen() -> tuple[subprocess.Popen, int]:
         "TRACKER_TIME_ZONE": settings.TIME_ZONE,
     }
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "hl7_listen", "--port", "0"],
+        [sys.executable, "manage.py", "hl7_listen", "--port", "0", *options],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

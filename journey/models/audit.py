@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -40,6 +40,32 @@ GENESIS = "0" * 64
 CHAIN_LOCK = 0x4A4F55524E4559  # "JOURNEY"
 
 _address: ContextVar[str | None] = ContextVar("audit_address", default=None)
+
+
+class _Pending:
+    """Rows recorded inside ``AuditManager.appended_at_end()``, not yet appended.
+
+    Each batch registers a marker with ``transaction.on_commit``: Django discards the callbacks registered
+    inside a savepoint that rolls back, so a batch whose marker is gone recorded a change that was undone."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[Callable[[], None], list[AuditEntry]]] = []
+
+    def add(self, entries: list[AuditEntry]) -> None:
+        def marker() -> None:
+            pass  # runs after the commit, with nothing left to do
+
+        transaction.on_commit(marker)
+        self.batches.append((marker, entries))
+
+    def standing(self) -> list[AuditEntry]:
+        if connection.needs_rollback:
+            return []
+        registered = {id(callback[1]) for callback in connection.run_on_commit}  # (savepoints, callback, robust)
+        return [entry for marker, entries in self.batches if id(marker) in registered for entry in entries]
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("audit_pending", default=None)
 
 
 def key_id(key: str) -> str:
@@ -104,49 +130,79 @@ class AuditManager(models.Manager["AuditEntry"]):
     def record_many(
         self, action: str, *, user: Any, subjects: list[Subject], at: datetime | None = None, username: str = ""
     ) -> list[AuditEntry]:
-        """Append one row per subject (e.g. each patient on an admin list), in one insert."""
+        """Append one row per subject (e.g. each patient on an admin list), in one insert.
+
+        Inside ``appended_at_end()``, the rows are built now and appended when that block ends."""
         if not subjects:
             return []
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Held to the end of the transaction: appends queue here instead of forking the chain.
-                # SQLite needs nothing: its IMMEDIATE transactions already admit one writer at a time.
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
-            kid, key = current_key()
-            last = self.order_by("-seq").values_list("seq", "hash").first()
-            seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-            authenticated = user is not None and user.is_authenticated
-            at = at or timezone.now()
-            entries = []
-            for subject in subjects:
-                entry = self.model(
-                    seq=seq,
-                    at=at,
-                    user=user if authenticated else None,
-                    username=user.get_username() if authenticated else username,
-                    address=_address.get(),
-                    action=action,
-                    journey_id=subject.journey_id,
-                    patient_id=subject.patient_id,
-                    summary=subject.summary,
-                    # Stored exactly as it will read back, so the hash can be recomputed from the row.
-                    data=json.loads(json.dumps(subject.data or {}, cls=DjangoJSONEncoder)),
-                    previous_hash=previous,
-                    key_id=kid,
-                )
-                entry.hash = entry.compute_hash(key)
-                entries.append(entry)
-                seq, previous = seq + 1, entry.hash
-            if len(entries) == 1:
-                entries[0].save(force_insert=True)
-            else:
-                self.bulk_create(entries)
-            head = entries[-1]
-            # Published once the rows are committed (a row rolled back was never the head). A failure to
-            # publish is logged, never undoes the ward's change.
-            transaction.on_commit(lambda: audit_head.publish(head.seq, head.hash), robust=True)
+        current_key()  # refused before anything is written when no key is configured
+        authenticated = user is not None and user.is_authenticated
+        at = at or timezone.now()
+        entries = [
+            self.model(
+                at=at,
+                user=user if authenticated else None,
+                username=user.get_username() if authenticated else username,
+                address=_address.get(),
+                action=action,
+                journey_id=subject.journey_id,
+                patient_id=subject.patient_id,
+                summary=subject.summary,
+                # Stored exactly as it will read back, so the hash can be recomputed from the row.
+                data=json.loads(json.dumps(subject.data or {}, cls=DjangoJSONEncoder)),
+            )
+            for subject in subjects
+        ]
+        pending = _pending.get()
+        if pending is not None and connection.in_atomic_block:
+            pending.add(entries)
+        else:
+            # No savepoint of its own: a row that cannot be appended fails the change it records.
+            with transaction.atomic(savepoint=False):
+                self._append(entries)
         return entries
+
+    @contextmanager
+    def appended_at_end(self) -> Iterator[None]:
+        """Rows recorded inside this block (in a transaction) are appended to the chain when it ends, in
+        one insert, still inside the transaction: the chain's lock is then held from that insert to the
+        commit only, not while the change itself is written. Rows recorded inside a savepoint that rolled
+        back are dropped with it; if the block raises, none is appended."""
+        if _pending.get() is not None:
+            yield  # an enclosing block appends them
+            return
+        pending = _Pending()
+        token = _pending.set(pending)
+        try:
+            yield
+        finally:
+            _pending.reset(token)
+        self._append(pending.standing())
+
+    def _append(self, entries: list[AuditEntry]) -> None:
+        """Chain ``entries`` after the newest row and insert them (inside the caller's transaction)."""
+        if not entries:
+            return
+        if connection.vendor == "postgresql":
+            # Held to the end of the transaction: appends queue here instead of forking the chain.
+            # SQLite needs nothing: its IMMEDIATE transactions already admit one writer at a time.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        kid, key = current_key()
+        last = self.order_by("-seq").values_list("seq", "hash").first()
+        seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        for entry in entries:
+            entry.seq, entry.previous_hash, entry.key_id = seq, previous, kid
+            entry.hash = entry.compute_hash(key)
+            seq, previous = seq + 1, entry.hash
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            self.bulk_create(entries)
+        head = entries[-1]
+        # Published once the rows are committed (a row rolled back was never the head). A failure to
+        # publish is logged, never undoes the ward's change.
+        transaction.on_commit(lambda: audit_head.publish(head.seq, head.hash), robust=True)
 
     def verify(self, published: dict[int, str] | None = None) -> ChainCheck:
         """Walk the chain from the start; the first row whose link, key or content does not add up.

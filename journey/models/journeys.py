@@ -284,14 +284,17 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         if not pathway.is_active:
             raise JourneyError(f"The {pathway.name} pathway is no longer offered.", field="pathway")
         with transaction.atomic():
+            registered = False
             if isinstance(patient, PatientDetails):
-                patient = Patient.objects.find_or_register(patient, by=by)
+                patient, registered = Patient.objects.find_or_register(patient, by=by)
             duplicate = JourneyError(f"{patient.full_name} already has a journey on {day:%d %b %Y}.", field="day")
-            if self.filter(patient=patient, day=day).exclude(status__in=Journey.NOT_HELD).exists():
+            # A patient registered just now has no journey yet (one query fewer for each new patient).
+            if not registered and self.filter(patient=patient, day=day).exclude(status__in=Journey.NOT_HELD).exists():
                 raise duplicate
             handed_over_by = self.refuse_held_bay(day, bay, patient=patient, handover=bay_handover)
             try:
-                with transaction.atomic():
+                # No savepoint of its own: a clash refuses the whole booking, which the block above undoes.
+                with transaction.atomic(savepoint=False):
                     journey = self.create(
                         patient=patient,
                         pathway=pathway,

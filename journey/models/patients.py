@@ -46,9 +46,10 @@ class PatientManager(models.Manager["Patient"]):
     def get_queryset(self) -> NeverDeletedQuerySet[Patient]:
         return NeverDeletedQuerySet(self.model, using=self._db)
 
-    def find_or_register(self, details: PatientDetails, *, by: Any) -> Patient:
-        """The patient with this MRN, or a new one. Refuses an MRN already held by someone else, since a
-        mistyped MRN must not attach a procedure to the wrong person's record."""
+    def find_or_register(self, details: PatientDetails, *, by: Any) -> tuple[Patient, bool]:
+        """The patient with this MRN, or a new one, and whether it was registered now (as get_or_create).
+        Refuses an MRN already held by someone else, since a mistyped MRN must not attach a procedure to
+        the wrong person's record."""
         mrn, given_name, family_name, born = checked(details)
         patient, created = self.get_or_create(
             mrn=mrn, defaults={"given_name": given_name, "family_name": family_name, "date_of_birth": born}
@@ -71,7 +72,7 @@ class PatientManager(models.Manager["Patient"]):
                 patient_id=patient.pk,
                 summary=f"Registered {patient.full_name}, MRN {mrn}",
             )
-        return patient
+        return patient, created
 
 
 class Patient(ClinicalRecord):

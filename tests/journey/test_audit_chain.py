@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from journey import audit_head
+from journey.errors import JourneyError
 from journey.models import AuditEntry
 from journey.models.audit import key_id
 from tests.conftest import MORNING
@@ -276,6 +277,70 @@ def test_each_new_head_is_appended_to_the_head_log_once_committed(
     assert audit_head.read(log) == {r.seq: r.hash for r in rows}
     assert log.stat().st_mode & 0o777 == 0o600
     assert log.read_text().count("\n") == 3
+
+
+# --- rows appended at the end of a change (the HL7 listener: the chain's lock held only to the commit) ---
+
+
+def _summaries_after(seq: int) -> list[str]:
+    return list(AuditEntry.objects.filter(seq__gt=seq).order_by("seq").values_list("summary", flat=True))
+
+
+def test_rows_recorded_in_an_appended_at_end_block_are_chained_when_it_ends_in_their_order(
+    chain, nurse, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    log = tmp_path / "audit-head.log"
+    settings.TRACKER_AUDIT_HEAD = str(log)
+    last = chain[-1].seq
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        AuditEntry.objects.appended_at_end(),
+    ):
+        first = AuditEntry.objects.record(Action.REGISTERED, user=nurse, summary="Registered")
+        AuditEntry.objects.record(Action.CHANGED, user=nurse, summary="Booked")
+        # Nothing is written yet, so nothing holds the chain while the change itself is written.
+        assert _summaries_after(last) == []
+        assert first.seq is None
+
+    assert _summaries_after(last) == ["Registered", "Booked"]
+    assert first.seq == last + 1
+    assert AuditEntry.objects.verify().intact
+    # One head published, the last row's, once the block committed.
+    assert audit_head.read(log) == {last + 2: AuditEntry.objects.get(seq=last + 2).hash}
+
+
+def test_a_row_recorded_in_a_savepoint_that_rolled_back_is_not_appended(chain, nurse):
+    last = chain[-1].seq
+
+    with transaction.atomic(), AuditEntry.objects.appended_at_end():
+        AuditEntry.objects.record(Action.CHANGED, user=nurse, summary="Kept")
+        try:
+            with transaction.atomic():
+                AuditEntry.objects.record(Action.CHANGED, user=nurse, summary="Undone")
+                raise JourneyError("Refused half-way")
+        except JourneyError:
+            pass
+        with transaction.atomic():
+            AuditEntry.objects.record(Action.CHANGED, user=nurse, summary="Also kept")
+
+    assert _summaries_after(last) == ["Kept", "Also kept"]
+    assert AuditEntry.objects.verify().intact
+
+
+def test_an_appended_at_end_block_that_raises_appends_nothing(chain, nurse):
+    last = chain[-1].seq
+
+    def refused_change() -> None:
+        with transaction.atomic(), AuditEntry.objects.appended_at_end():
+            AuditEntry.objects.record(Action.CHANGED, user=nurse, summary="Never")
+            raise JourneyError("Refused")
+
+    with pytest.raises(JourneyError):
+        refused_change()
+
+    assert _summaries_after(last) == []
 
 
 def test_verify_audit_reads_the_head_log_and_reports_a_cut_off_tail(chain, settings, tmp_path):

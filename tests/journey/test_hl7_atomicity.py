@@ -9,7 +9,7 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from journey import hl7_inbox
 from journey.models import AuditEntry, HospitalAppointment, InboundMessage, Journey, Patient, ServiceCode
@@ -125,4 +125,54 @@ def test_the_listener_killed_between_message_and_booking_loses_nothing_and_doubl
     assert ack_fields(received[1:-2].decode())["code"] == "AA"
     assert InboundMessage.objects.get(control_id="KILL-1").outcome == "AA"
     assert Journey.objects.count() == 1
+    assert AuditEntry.objects.verify().intact
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (the audit chain's lock between two processes): DATABASE_URL=postgres://...",
+)
+def test_a_booking_held_up_half_way_does_not_hold_the_audit_chain_for_the_ward(codes, nurse):
+    """The booking's audit rows are appended just before its commit: while its patient and journey are being
+    written, a nurse's change elsewhere is audited without waiting for it."""
+    raw = siu(control_id="SLOW-1", mrn="H1")
+    database = connection.settings_dict
+    blocker = psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"], autocommit=False
+    )
+    process, port = start_hl7_listen()
+    try:
+        blocker.execute("LOCK TABLE journey_journey IN SHARE MODE")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sender:
+            sender.sendall(START + raw + END)
+            _wait_for(
+                lambda: (
+                    blocker.execute(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                        "WHERE c.relname = 'journey_journey' AND NOT l.granted"
+                    ).fetchone()[0]
+                    > 0
+                ),
+                "the booking to wait on the lock, its patient registered",
+            )
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '5s'")  # the chain's lock, if held, refuses this
+                AuditEntry.objects.record(AuditEntry.Action.VIEWED, user=nurse, summary="Opened the journey page")
+
+            blocker.rollback()
+            received = b""
+            while not received.endswith(END):
+                received += sender.recv(65536)
+    finally:
+        blocker.close()
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)
+
+    assert ack_fields(received[1:-2].decode())["code"] == "AA"
+    summaries = list(AuditEntry.objects.order_by("seq").values_list("summary", flat=True))
+    assert summaries[0] == "Opened the journey page"
+    assert summaries[1].startswith("Registered")
     assert AuditEntry.objects.verify().intact

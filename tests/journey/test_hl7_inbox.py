@@ -247,6 +247,26 @@ def test_the_message_is_stored_before_it_is_applied(codes, morning):
     assert any("journey_journey" in sql for sql in writes[1:])
 
 
+def test_a_new_booking_costs_a_fixed_number_of_queries_its_audit_rows_last(codes, morning):
+    receive(siu(control_id="C-0", appointment_id="APT-0", mrn="H0"))  # the schedule's user exists now
+
+    # The message stored (one insert: in the listener, outside a transaction, it commits on its own; here
+    # inside the test's, a savepoint and its release). Then one transaction (here a savepoint): the stored
+    # row locked; a savepoint for the apply; the schedule's user; the appointment not yet booked; the
+    # procedure code and its pathway; the booking's savepoint; the patient looked up, registered in a
+    # savepoint of get_or_create's; the bay's holder; a free public code; the journey; its event; the
+    # appointment; the outcome and ACK; and last the audit rows: on PostgreSQL the chain's lock, its head,
+    # both rows in one insert.
+    with CaptureQueriesContext(connection) as queries:
+        receive(siu(control_id="C-1", appointment_id="APT-1", mrn="H1"))
+
+    assert len(queries) == (26 if connection.vendor == "postgresql" else 25)
+    statements = [q["sql"] for q in queries]
+    assert statements[-3].startswith('SELECT "journey_auditentry"."seq"')
+    assert statements[-2].startswith('INSERT INTO "journey_auditentry"')
+    assert sum("journey_auditentry" in sql for sql in statements) == 2
+
+
 # --- replay from the admin ---
 
 

@@ -4,17 +4,21 @@ that never stops it from serving the others."""
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from django.db import connection as database
 
 from journey.mllp import Limits
-from journey.models import InboundMessage, Journey, ServiceCode
-from tests.hl7_listener import Running
+from journey.models import AuditEntry, InboundMessage, Journey, ServiceCode
+from tests.hl7_listener import Running, start_hl7_listen
 from tests.hl7_messages import ack_fields, siu
 
 START, END = b"\x0b", b"\x1c\x0d"
@@ -217,3 +221,69 @@ def test_stopping_the_listener_answers_the_message_being_applied_first(codes):
         running.__exit__()  # SIGTERM's path: close the listener while the message is being applied
 
         assert ack_fields(read_frame(connection))["control_id"] == "C-SLOW"
+
+
+# --- several listener processes on one port (PostgreSQL) ---
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    database.vendor != "postgresql",
+    reason="needs PostgreSQL (listener processes of their own): DATABASE_URL=postgres://...",
+)
+def test_listener_processes_sharing_the_port_apply_one_control_id_once_and_stop_together(codes):
+    process, port = start_hl7_listen("--processes", "2", "--workers", "2")
+    try:
+        children = _children(process.pid)
+        assert len(children) == 2
+
+        def send(raw: bytes) -> str:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+                return exchange(connection, raw)
+
+        same = siu(control_id="TWICE", appointment_id="APT-T", mrn="H900")
+        others = [siu(control_id=f"ONCE-{n}", appointment_id=f"APT-{n}", mrn=f"H{n}") for n in range(8)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            repeats = list(pool.map(send, [same] * 6))
+            answers = list(pool.map(send, others))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(20)
+
+    assert len(set(repeats)) == 1  # the first ACK, every time
+    assert ack_fields(repeats[0])["code"] == "AA"
+    assert [ack_fields(a)["code"] for a in answers] == ["AA"] * 8
+    assert InboundMessage.objects.filter(control_id="TWICE").count() == 1
+    assert Journey.objects.count() == 9
+    assert AuditEntry.objects.verify().intact
+    assert process.returncode == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    database.vendor != "postgresql",
+    reason="needs PostgreSQL (listener processes of their own): DATABASE_URL=postgres://...",
+)
+def test_a_listener_process_that_dies_stops_the_others_for_the_supervisor_to_restart(codes):
+    process, _ = start_hl7_listen("--processes", "2")
+    children = _children(process.pid)
+    try:
+        os.kill(min(children), signal.SIGKILL)
+        process.wait(20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert process.returncode != 0
+    assert "stopped unexpectedly" in process.stdout.read()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)

@@ -175,9 +175,9 @@ def test_the_handover_sheet_costs_the_same_queries_for_2_or_12_patients(
             walk_to(make_journey(pathway, nurse), "recovery", nurse, now=morning)
         # session, user, whether a demo account, permissions (2); journeys+patient; their pathways; open visits;
         # their stages; items; standing answers; rounds; missed rounds; open red flags; handovers; every
-        # visit; every standing answer+item; and the audit row (savepoint, head, insert, release; on
-        # PostgreSQL also the chain's advisory lock).
-        with django_assert_num_queries(22 if connection.vendor == "postgresql" else 21) as captured:
+        # visit; every standing answer+item; and the audit row (the chain's head, the insert; on PostgreSQL
+        # also the chain's advisory lock).
+        with django_assert_num_queries(20 if connection.vendor == "postgresql" else 19) as captured:
             assert client.get(reverse("handover-sheet")).status_code == 200
         return len(captured.captured_queries)
 
