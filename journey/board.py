@@ -97,8 +97,9 @@ def shared_bays(journeys: Iterable[tuple[int, str, str]]) -> dict[str, list[int]
     """The bays more than one patient in progress is in, each with those journeys' ids, from (id, bay,
     status): what a bay-clash alert names. The board's row cache keys a row on its bay's other patients."""
     in_bay: dict[str, list[int]] = {}
+    in_progress = Journey.Status.IN_PROGRESS.value  # read once: an enum member's lookup costs a thousand times
     for pk, bay, status in journeys:
-        if bay and status == Journey.Status.IN_PROGRESS:
+        if bay and status == in_progress:
             in_bay.setdefault(bay, []).append(pk)
     return {bay: pks for bay, pks in in_bay.items() if len(pks) > 1}
 

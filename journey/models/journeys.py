@@ -72,6 +72,10 @@ def _handovers() -> Prefetch:
     )
 
 
+# Up to this many journeys, the board reads their lists by their ids rather than by the day's filter.
+FEW_BY_ID = 50
+
+
 def _hang(child: models.Model, parent_field: str, parents: dict[int, Any], to_attr: str) -> None:
     """Hang a child on its parent's list, and the parent on the child, as a prefetch would."""
     field = cast(models.ForeignKey, type(child)._meta.get_field(parent_field))
@@ -156,11 +160,18 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         journeys = list(chosen.select_related("patient").order_by("scheduled_time", "bay", "pk"))
         if not journeys:
             return journeys
-        ids = chosen.values("pk")
+        # A few journeys (the rows a change made stale) are named by their ids: the day's filter compiled
+        # into each query as a subquery cost more than the handful of ids it found.
+        few = only is not None and len(journeys) <= FEW_BY_ID
+        ids: Any = [journey.pk for journey in journeys] if few else chosen.values("pk")
         visits = list(
             StageVisit.objects.filter(journey__in=ids, completed_at__isnull=True).order_by("started_at", "pk")
         )
-        visit_ids = StageVisit.objects.filter(journey__in=ids, completed_at__isnull=True).values("pk")
+        visit_ids: Any = (
+            [visit.pk for visit in visits]
+            if few
+            else StageVisit.objects.filter(journey__in=ids, completed_at__isnull=True).values("pk")
+        )
         pathways = {p.pk: p for p in Pathway.objects.filter(pk__in={j.pathway_id for j in journeys})}
         stages = {s.pk: s for s in StageDefinition.objects.filter(pk__in={v.stage_id for v in visits})}
         by_journey = {journey.pk: journey for journey in journeys}
