@@ -4,6 +4,7 @@ within one poll interval."""
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from journey.models import Journey
@@ -15,7 +16,8 @@ POLL_INTERVAL_MS = 10_000
 
 def test_a_stage_completed_at_a_workstation_shows_on_an_open_board_within_one_poll(new_page, live_server, sign_in):
     nurse_user = Journey._meta.get_field("created_by").related_model.objects.get(username="nurse")
-    journey = make_journey(make_pathway(), nurse_user)
+    # Today, whatever the date: the board shows today's journeys, and the live server's clock is real.
+    journey = make_journey(make_pathway(), nurse_user, day=timezone.localdate())
     journey.arrive(by=nurse_user)
     answer(journey, "identity", True, by=nurse_user)
     answer(journey, "driver_confirmed", True, by=nurse_user)

@@ -2,6 +2,7 @@
 on the coordinator's board."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from journey.models import Journey
@@ -12,7 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_round_scoring_7_shows_the_emergency_flag_on_the_journey_and_the_board(new_page, live_server, sign_in):
     nurse_user = Journey._meta.get_field("created_by").related_model.objects.get(username="nurse")
-    journey = make_journey(make_pathway(), nurse_user)
+    # Today, whatever the date: the board shows today's journeys, and the live server's clock is real.
+    journey = make_journey(make_pathway(), nurse_user, day=timezone.localdate())
     walk_to(journey, "recovery", nurse_user)
 
     page = new_page()
