@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from functools import cache as once
 from typing import NamedTuple
@@ -67,16 +67,19 @@ def template_version() -> str:
 
 def row_key(journey_id: int, version: int, now: datetime, bay_mates: Iterable[tuple[int, int]] = ()) -> str:
     """The row's key: its journey's id and version, and those of the other patients in progress in its bay."""
-    return f"{_prefix(now)}{journey_id}:{version}{_mates(bay_mates)}"
+    return _key(_prefix(now), journey_id, version, tuple(bay_mates))
 
 
 def _prefix(now: datetime) -> str:
     return f"board-row:{template_version()}:{now:%Y%m%d%H%M}:"
 
 
-def _mates(bay_mates: Iterable[tuple[int, int]]) -> str:
-    mates = ",".join(f"{pk}.{version}" for pk, version in sorted(bay_mates))
-    return f":{hashlib.sha256(mates.encode()).hexdigest()[:16]}" if mates else ""
+def _key(prefix: str, journey_id: int, version: int, bay_mates: Collection[tuple[int, int]] = ()) -> str:
+    """``row_key`` with the minute's prefix worked out once for the whole board."""
+    if not bay_mates:  # most rows: a bay of their own
+        return f"{prefix}{journey_id}:{version}"
+    mates = ",".join(f"{mate}.{mate_version}" for mate, mate_version in sorted(bay_mates))
+    return f"{prefix}{journey_id}:{version}:{hashlib.sha256(mates.encode()).hexdigest()[:16]}"
 
 
 def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow]:
@@ -93,9 +96,7 @@ def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow
     }
 
     def key(pk: int, version: int) -> str:
-        if pk not in mates:  # most rows: a bay of their own
-            return f"{prefix}{pk}:{version}"
-        return f"{prefix}{pk}:{version}{_mates((mate, versions[mate]) for mate in mates[pk])}"
+        return _key(prefix, pk, version, [(mate, versions[mate]) for mate in mates[pk]] if pk in mates else ())
 
     keys = {pk: key(pk, version) for pk, version in versions.items()}
     found: dict[str, CachedRow] = {} if fresh else _found(prefix, list(keys.values()))
