@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from journey.models import Alert, Journey, ObservationRound, StageDefinition, StageTimer
+from journey.models import Alert, Configuration, Journey, ObservationRound, StageDefinition, StageTimer
 from journey.time_home import History, TimeHome, cached_history, time_home
 
 TOKEN_SQL = f"SELECT COUNT(*), SUM(version), MAX(id) FROM {Journey._meta.db_table} WHERE day = %s"
@@ -65,11 +65,17 @@ class BoardRow:
         return bool(self.alerts)
 
 
-def board_rows(journeys: list[Journey], now: datetime) -> list[BoardRow]:
+def board_rows(journeys: list[Journey], now: datetime, configuration: Configuration | None = None) -> list[BoardRow]:
+    """The rows of these journeys, most urgent first. ``configuration``: the pathways' stages, when the caller
+    keeps them (the board, a minute at a time)."""
     # The day's few pathways' stages, read once (not prefetched onto every journey's pathway copy).
     stages: dict[int, list[StageDefinition]] = {}
-    for stage in StageDefinition.objects.filter(pathway__in={j.pathway_id for j in journeys}).order_by("order"):
-        stages.setdefault(stage.pathway_id, []).append(stage)
+    pathway_ids = {j.pathway_id for j in journeys}
+    if configuration is not None and configuration.knows(pathway_ids, ()):
+        stages = {pk: configuration.by_pathway[pk] for pk in pathway_ids if configuration.by_pathway[pk]}
+    else:
+        for stage in StageDefinition.objects.filter(pathway__in=pathway_ids).order_by("order"):
+            stages.setdefault(stage.pathway_id, []).append(stage)
     # The unit's history for the time home: read once a day per process (cached), not per poll.
     past = cached_history(set(stages), timezone.localdate(now)) if stages else {}
     clashes = bay_clashes(journeys)

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from journey.board import BoardRow, board_rows, shared_bays
-from journey.models import Journey
+from journey.models import Configuration, Journey
 from tracker.board_display import displays
 
 # Jinja2 partials (templates/jinja2/, tracker/jinja.py): a cold board renders a thousand rows.
@@ -104,40 +104,57 @@ def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow
     if missing:
         # A clash alert names the whole bay: render a shared bay's rows together.
         missing |= {mate for pk in list(missing) for mate in mates.get(pk, ())}
-        journeys = Journey.objects.on_board(day, only=missing if len(missing) < len(keys) else None)
-        rendered = _render(board_rows(journeys, now))
+        minute = _this_minute(prefix)
+        if fresh or minute.configuration is None:
+            minute.configuration = Configuration.read()
+        only = missing if len(missing) < len(keys) else None
+        journeys = Journey.objects.on_board(day, only=only, configuration=minute.configuration)
+        rendered = _render(board_rows(journeys, now, minute.configuration))
         made = {key(r.journey_id, v): r for r, v in rendered}
         cache.set_many({k: tuple(r) for k, r in made.items()}, ROW_SECONDS)
-        _this_minute(prefix).update(made)
+        minute.rows.update(made)
         found.update({keys[r.journey_id]: r for r, _ in rendered if r.journey_id in keys})
     rows = [found[k] for k in keys.values() if k in found]
     return sorted(rows, key=lambda r: (r.rank, r.order))
 
 
-# This process's copy of the rows of the current minute, as they came out of the cache or the render: a
-# key names its row's whole content, so a row found here is the cache's row, without unpickling (and
-# checking the key of) a thousand values per board (8 ms at 1000 journeys), or making a thousand
-# CachedRows again from the plain tuples the cache keeps (2 ms). It lasts while the cache holds
-# the minute's mark: a cleared cache, or none (the dummy cache), clears it too. Django's cache stays
-# where rows are shared between processes and servers.
-_rows: dict[str, CachedRow] = {}
-_rows_mark = ""
+class _Minute:
+    """This process's copy of the current minute's rows, and the configuration (pathways, stages, checklist
+    items) they were rendered with.
+
+    The rows as they came out of the cache or the render: a key names its row's whole content, so a row
+    found here is the cache's row, without unpickling (and checking the key of) a thousand values per board
+    (8 ms at 1000 journeys), or making a thousand CachedRows again from the plain tuples the cache keeps (2
+    ms). The configuration is read once a minute rather than with every changed row (three queries of the
+    four a pathway's definition cost a change): a pathway edited by the unit's admin reaches the board
+    within the minute, as it reaches a cached row. A pathway or stage it does not hold yet is read at once.
+
+    It lasts while the cache holds the minute's mark: a cleared cache, or none (the dummy cache), clears it
+    too. Django's cache stays where rows are shared between processes and servers."""
+
+    def __init__(self, mark: str = "") -> None:
+        self.mark = mark
+        self.rows: dict[str, CachedRow] = {}
+        self.configuration: Configuration | None = None
 
 
-def _this_minute(prefix: str) -> dict[str, CachedRow]:
-    global _rows, _rows_mark
+_minute = _Minute()
+
+
+def _this_minute(prefix: str) -> _Minute:
+    global _minute
     mark = cache.get(f"{prefix}mark")
     if mark is None:
         mark = uuid.uuid4().hex
         if not cache.add(f"{prefix}mark", mark, ROW_SECONDS):  # another process marked the minute first
             mark = cache.get(f"{prefix}mark", mark)
-    if mark != _rows_mark:
-        _rows, _rows_mark = {}, mark
-    return _rows
+    if mark != _minute.mark:
+        _minute = _Minute(mark)
+    return _minute
 
 
 def _found(prefix: str, keys: list[str]) -> dict[str, CachedRow]:
-    here = _this_minute(prefix)
+    here = _this_minute(prefix).rows
     found = {k: here[k] for k in keys if k in here}
     wanted = [k for k in keys if k not in found]
     if wanted:

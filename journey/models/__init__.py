@@ -14,7 +14,7 @@ from journey.models.observations import (
     Spo2Scale,
     Spo2ScaleOrder,
 )
-from journey.models.pathways import ItemDefinition, Pathway, StageDefinition
+from journey.models.pathways import Configuration, ItemDefinition, Pathway, StageDefinition
 from journey.models.patients import Patient, PatientDetails
 from journey.models.reasons import Occasion, Reason, ReasonCategory, ReasonGiven
 from journey.models.red_flags import RedFlag, RedFlagKind
@@ -26,6 +26,7 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "Condition",
+    "Configuration",
     "Consciousness",
     "Handover",
     "HospitalAppointment",

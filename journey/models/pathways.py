@@ -6,7 +6,8 @@ starts (see StageVisit), so editing a pathway never rewrites a day that has alre
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -203,6 +204,38 @@ class StageDefinition(models.Model):
 
     def next_stage(self) -> StageDefinition | None:
         return self.pathway.stages.filter(order__gt=self.order).order_by("order").first()
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """The unit's pathways, each one's stages in order, and each stage's checklist items (hung on the stage as
+    ``checklist_items``, as ``Journey.objects.for_list`` hangs them): all of it in three queries, for a reader
+    that shows many journeys and may keep it a while. The board keeps one a minute per process, as long as it
+    keeps its rendered rows, so an edit to a pathway reaches the board within the minute either way.
+
+    The instances are shared by everyone holding the configuration: read them, never change them."""
+
+    pathways: dict[int, Pathway]
+    stages: dict[int, StageDefinition]
+    by_pathway: dict[int, list[StageDefinition]]
+
+    @classmethod
+    def read(cls) -> Configuration:
+        pathways = {pathway.pk: pathway for pathway in Pathway.objects.all()}
+        stages = {stage.pk: stage for stage in StageDefinition.objects.order_by("pathway_id", "order", "pk")}
+        by_pathway: dict[int, list[StageDefinition]] = {pk: [] for pk in pathways}
+        for stage in stages.values():
+            StageDefinition.pathway.field.set_cached_value(stage, pathways[stage.pathway_id])
+            stage.__dict__["checklist_items"] = []
+            by_pathway[stage.pathway_id].append(stage)
+        for item in ItemDefinition.objects.order_by("order", "pk"):
+            ItemDefinition.stage.field.set_cached_value(item, stages[item.stage_id])
+            stages[item.stage_id].__dict__["checklist_items"].append(item)
+        return cls(pathways, stages, by_pathway)
+
+    def knows(self, pathway_ids: Collection[int], stage_ids: Collection[int]) -> bool:
+        """Whether it holds all of these (a pathway or stage added since it was read: read it again)."""
+        return all(pk in self.pathways for pk in pathway_ids) and all(pk in self.stages for pk in stage_ids)
 
 
 class ItemDefinitionManager(models.Manager["ItemDefinition"]):

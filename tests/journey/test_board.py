@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from journey.board import board_rows, board_token, expected_home, stage_counts
-from journey.models import Journey, RedFlagKind
-from tests.makers import cancel, make_journey, walk_to
+from journey.models import Configuration, Journey, RedFlagKind
+from tests.makers import cancel, make_journey, make_pathway, walk_to
 
 
 def rows(day, now):
@@ -71,3 +71,20 @@ def test_the_token_moves_each_minute_so_time_driven_changes_show(pathway, nurse,
     make_journey(pathway, nurse)
 
     assert board_token(morning.date(), morning) != board_token(morning.date(), morning + timedelta(minutes=1))
+
+
+def test_the_unit_s_configuration_is_read_in_three_queries_in_pathway_order(pathway, django_assert_num_queries):
+    other = make_pathway("kyphoplasty", "Kyphoplasty")
+
+    with django_assert_num_queries(3):
+        kept = Configuration.read()
+
+    assert set(kept.pathways) == {pathway.pk, other.pk}
+    for found in (pathway, other):
+        stages = list(found.stages.order_by("order"))
+        assert kept.by_pathway[found.pk] == stages
+        for stage in stages:
+            assert kept.stages[stage.pk].checklist_items == list(stage.items.order_by("order", "pk"))
+            assert kept.stages[stage.pk].pathway is kept.pathways[found.pk]
+    assert kept.knows([pathway.pk], [stages[0].pk])
+    assert not kept.knows([pathway.pk + other.pk], [])

@@ -10,7 +10,7 @@ from django.urls import reverse
 from journey import roles
 from journey.board import board_rows
 from journey.demo import settled_round
-from journey.models import Handover, Journey, Patient, RedFlagKind
+from journey.models import Configuration, Handover, Journey, Patient, RedFlagKind
 from tests.makers import cancel, make_journey, make_patient, make_user, walk_to
 from tracker.board_display import displays
 
@@ -88,17 +88,18 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
         journey = make_journey(pathway, nurse)
         if n % 2:
             walk_to(journey, "prep", nurse, now=morning)
+    walk_to(make_journey(pathway, nurse), "recovery", nurse, now=morning)  # rounds to read
     client.force_login(coordinator)
 
     # session, user, whether it is a demo account, the user's permissions (2); the change token; the day's journey
-    # versions (the row cache's keys); journeys+patient; their pathways; open visits; their stages; the
-    # stages' checklist items and the visits' standing answers (the timer's "ready" needs them); their
+    # versions (the row cache's keys); the unit's pathways, stages and checklist items (kept for the minute);
+    # journeys+patient; open visits; the visits' standing answers (the timer's "ready" needs them); their
     # rounds and missed rounds; open red flags; handovers (the patient's nurse, one waiting too long); the
-    # pathways' stages; their 90 days of history for the time home (cached for the day, cleared here).
-    with django_assert_num_queries(19):
+    # pathways' 90 days of history for the time home (cached for the day, cleared here).
+    with django_assert_num_queries(18):
         assert client.get(BOARD).status_code == 200
     cache.clear()
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         assert client.get(POLL).status_code == 200
 
 
@@ -286,3 +287,10 @@ def test_the_board_s_own_read_gives_the_rows_the_list_s_prefetch_gives(pathway, 
     chosen = Journey.objects.on_board(day, only=[recovering.pk])
     assert [j.pk for j in chosen] == [recovering.pk]
     assert displays(board_rows(chosen, morning)) == [row for row in own if row.url.endswith(f"/{recovering.pk}/")]
+    # With the unit's configuration kept by the caller (the board keeps it a minute), the same rows, the
+    # few read one by one in the order the database would give.
+    kept = Configuration.read()
+    assert displays(board_rows(Journey.objects.on_board(day, configuration=kept), morning, kept)) == own
+    few = Journey.objects.on_board(day, only=[j.pk for j in Journey.objects.on_day(day)], configuration=kept)
+    assert [j.pk for j in few] == [j.pk for j in Journey.objects.on_board(day)]
+    assert displays(board_rows(few, morning, kept)) == own

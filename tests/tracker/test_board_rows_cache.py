@@ -1,14 +1,18 @@
 """The board re-renders only what changed: each row is cached under its journey's id and version, the
 minute and the row templates' version; a change re-renders that row alone, whatever the day's length."""
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.db.models import F
 from django.template import engines
 from django.urls import reverse
 
-from tests.makers import make_journey, walk_to
+from journey.demo import settled_round
+from tests.makers import make_journey, make_pathway, walk_to
 from tracker import board_cache
 
 BOARD, POLL = reverse("board"), reverse("board-poll")
@@ -101,8 +105,10 @@ def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
     made[-1].arrive(by=nurse)
 
     # session, user, whether a demo account, permissions (2); the change token; the day's versions; the
-    # changed journey's reads (10, as for the whole board, with its missed rounds and handovers); the stages.
-    with django_assert_num_queries(18):
+    # changed journey's reads (5: journey and patient, open visits, answers, red flags, handovers; its
+    # stage, consent, schedules no rounds: none to read). The pathways, stages and checklist items come
+    # from the minute's configuration.
+    with django_assert_num_queries(12):
         assert client.get(BOARD).status_code == 200
 
 
@@ -183,5 +189,64 @@ def test_a_change_replaces_the_shared_render_of_a_page_rather_than_keeping_one_p
         journey.arrive(by=nurse)
         client.get(BOARD)
 
-    renders = [key for key in cache._cache if "board-render:" in key]  # LocMemCache, as configured
+    # LocMemCache, as configured; each render is kept beside its token.
+    renders = [key for key in cache._cache if "board-render:" in key and not key.endswith(":token")]
     assert len(renders) == 1
+
+
+def _home_by(html: str, journey) -> datetime:
+    """The likely time home on the journey's row, as a time today."""
+    row = html[html.index(journey.get_absolute_url()) :]
+    shown = re.search(r'class="time-home home"><span class="fw-semibold">[^<]*?(\d\d:\d\d)', row)
+    assert shown is not None
+    return datetime.combine(journey.day, datetime.strptime(shown.group(1), "%H:%M").time())
+
+
+def test_an_edited_pathway_reaches_the_board_when_the_minute_turns(client, pathway, nurse, coordinator, morning):
+    journey = make_journey(pathway, nurse)
+    walk_to(journey, "prep", nurse, now=morning)
+    client.force_login(coordinator)
+    before = _home_by(client.get(BOARD).content.decode(), journey)
+
+    # The unit's admin lengthens a later stage; no journey changes.
+    pathway.stages.filter(code="discharge").update(target_minutes=F("target_minutes") + 60)
+    with time_machine.travel(morning + timedelta(minutes=1), tick=False):
+        after = _home_by(client.get(BOARD).content.decode(), journey)
+
+    # An hour later, give or take the rounding of the time shown and the minute that passed.
+    assert timedelta(minutes=55) <= after - before <= timedelta(minutes=65)
+
+
+def test_a_pathway_added_within_the_minute_shows_at_once(client, pathway, nurse, coordinator, morning):
+    make_journey(pathway, nurse)
+    client.force_login(coordinator)
+    client.get(BOARD)  # the minute's configuration is read: one pathway
+
+    other = make_pathway("kyphoplasty", "Kyphoplasty")
+    journey = make_journey(other, nurse)
+    walk_to(journey, "prep", nurse, now=morning)
+    html = client.get(BOARD).content.decode()
+
+    row = html[html.index(journey.get_absolute_url()) :]
+    assert "Prep" in row[: row.index("</tr>")]
+
+
+def test_a_changed_row_in_recovery_reads_its_rounds(
+    client, pathway, nurse, coordinator, morning, django_assert_num_queries
+):
+    recovering = make_journey(pathway, nurse)
+    walk_to(recovering, "recovery", nurse, now=morning - timedelta(minutes=40))
+    recovering.record_round(settled_round(), by=nurse, now=morning - timedelta(minutes=25))
+    client.force_login(coordinator)
+    assert "overdue" in _row_of(client.get(BOARD).content.decode(), recovering).lower()  # round 2, due 30 min in
+    recovering.record_round(settled_round(), by=nurse, now=morning - timedelta(minutes=2))
+
+    # As after any change (12), and the visit's rounds and missed rounds: recovery schedules them.
+    with django_assert_num_queries(14):
+        html = client.get(BOARD).content.decode()
+    assert "overdue" not in _row_of(html, recovering).lower()
+
+
+def _row_of(html: str, journey) -> str:
+    row = html[html.index(journey.get_absolute_url()) :]
+    return row[: row.index("</tr>")]
