@@ -125,9 +125,10 @@ class _Minute:
     The rows as they came out of the cache or the render: a key names its row's whole content, so a row
     found here is the cache's row, without unpickling (and checking the key of) a thousand values per board
     (8 ms at 1000 journeys), or making a thousand CachedRows again from the plain tuples the cache keeps (2
-    ms). The configuration is read once a minute rather than with every changed row (three queries of the
-    four a pathway's definition cost a change): a pathway edited by the unit's admin reaches the board
-    within the minute, as it reaches a cached row. A pathway or stage it does not hold yet is read at once.
+    ms). The configuration is read once a minute rather than with every changed row (it cost a change four
+    queries: the pathways, the open stages, their checklist items and the pathways' stages for the time
+    home): a pathway edited by the unit's admin reaches the board within the minute, as it reaches a cached
+    row. A pathway or stage it does not hold yet is read at once.
 
     It lasts while the cache holds the minute's mark: a cleared cache, or none (the dummy cache), clears it
     too. Django's cache stays where rows are shared between processes and servers."""
