@@ -18,7 +18,7 @@ def _day(text: str) -> date:
 SOURCES = {
     PATHWAY: "from the pathway's history",
     UNIT: "from the stage's history across the unit's pathways",
-    TARGETS: "from the targets (one time, not a 90th percentile)",
+    TARGETS: "from the targets (one time, not a bound)",
 }
 
 
@@ -45,4 +45,4 @@ class Command(BaseCommand):
             made, home = result.by_source.get(source, (0, 0.0))
             self.stdout.write(f"  {said}: {made}" + (f", {home:.1f}% home by their late time" if made else ""))
         self.stdout.write(f"mean absolute error of the likely time: {result.mean_absolute_error:.1f} min")
-        self.stdout.write(f"home by the 90th-percentile time: {result.home_by_late:.1f}% (aim: 85-95%)")
+        self.stdout.write(f"home by the late time (9 in 10 by): {result.home_by_late:.1f}% (aim: 85-95%)")
