@@ -55,7 +55,7 @@ class TimeHome:
     earliest: datetime
     likely: datetime
     late: datetime
-    source: str = PATHWAY
+    source: str  # PATHWAY, UNIT or TARGETS
 
     @property
     def from_history(self) -> bool:
@@ -137,8 +137,8 @@ def time_home(
     if visit is None:  # booked, not arrived
         start = max(now, journey.scheduled_at)
         earliest = start + _minutes(sum(s.minimum_minutes or 0 for s in stages))
-        by_targets = start + _minutes(sum(s.target_for(levels) for s in stages))
         targets_left = _minutes(sum(s.target_for(levels) for s in stages))
+        by_targets = start + targets_left
         key, code, spent = (journey.pathway_id, ARRIVAL), ARRIVAL_CODE, 0.0
     else:
         timer = timer or visit.timer(now)
@@ -148,8 +148,9 @@ def time_home(
             minimum_left = timedelta(0)
         earliest = now + minimum_left + _minutes(sum(s.minimum_minutes or 0 for s in later))
         left_here = max(timer.target - timer.elapsed, minimum_left, timedelta(0))
-        by_targets = now + left_here + _minutes(sum(s.target_for(levels) for s in later))
-        targets_left = timer.target + _minutes(sum(s.target_for(levels) for s in later))
+        later_targets = _minutes(sum(s.target_for(levels) for s in later))
+        by_targets = now + left_here + later_targets
+        targets_left = timer.target + later_targets  # from this stage's start
         key, code, spent = (journey.pathway_id, visit.stage_id), visit.stage.code, timer.elapsed.total_seconds() / 60
         start = now
     # Journeys that had spent at least as long in this stage as this patient has so far.

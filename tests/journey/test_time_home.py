@@ -77,7 +77,9 @@ def test_with_too_little_history_the_range_falls_back_to_the_targets(unit, nurse
     assert home.earliest == now + timedelta(minutes=120)
 
 
-def test_likely_and_late_are_the_percentiles_of_the_remaining_time_of_similar_past_patients(unit, nurse, past_month):
+def test_likely_is_the_median_and_late_the_nine_in_ten_bound_of_similar_past_patients_remaining_time(
+    unit, nurse, past_month
+):
     journey = walk(unit, nurse, TODAY, [])
     started = journey.current_visit.started_at
 
