@@ -94,7 +94,7 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
     # versions (the row cache's keys); journeys+patient; their pathways; open visits; their stages; the
     # stages' checklist items and the visits' standing answers (the timer's "ready" needs them); their
     # rounds and missed rounds; open red flags; handovers (the patient's nurse, one waiting too long); the
-    # pathways' stages; their 90 days of history for the time home (cached for the day, cleared here).
+    # pathways' stages; the unit's 90 days of history for the time home (cached for the day, cleared here).
     with django_assert_num_queries(19):
         assert client.get(BOARD).status_code == 200
     cache.clear()
