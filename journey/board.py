@@ -77,7 +77,7 @@ def board_rows(journeys: list[Journey], now: datetime, configuration: Configurat
         for stage in StageDefinition.objects.filter(pathway__in=pathway_ids).order_by("order"):
             stages.setdefault(stage.pathway_id, []).append(stage)
     # The unit's history for the time home: read once a day per process (cached), not per poll.
-    past = cached_history(set(stages), timezone.localdate(now)) if stages else {}
+    past = cached_history(timezone.localdate(now)) if stages else History()
     clashes = bay_clashes(journeys)
     rows = [
         _row(journey, stages.get(journey.pathway_id, []), now, past, clashes.get(journey.pk)) for journey in journeys

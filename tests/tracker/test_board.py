@@ -95,7 +95,7 @@ def test_the_board_and_its_poll_cost_the_same_queries_for_5_or_200_journeys(
     # versions (the row cache's keys); the unit's pathways, stages and checklist items (kept for the minute);
     # journeys+patient; open visits; the visits' standing answers (the timer's "ready" needs them); their
     # rounds and missed rounds; open red flags; handovers (the patient's nurse, one waiting too long); the
-    # pathways' 90 days of history for the time home (cached for the day, cleared here).
+    # unit's 90 days of history for the time home (cached for the day, cleared here).
     with django_assert_num_queries(18):
         assert client.get(BOARD).status_code == 200
     cache.clear()

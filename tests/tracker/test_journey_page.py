@@ -122,7 +122,7 @@ def test_the_journey_page_costs_the_same_queries_early_or_late_in_the_day(
         # visits and the pathway's stages; all red flags+people; the history+who; and the audit row of this
         # view (the chain's head, the insert; on PostgreSQL also the chain's advisory lock); the coded
         # reasons offered for a cancellation and for an unplanned return; for the time home, the pathway's
-        # stages and its 90 days of history (cached for the day).
+        # stages and the unit's 90 days of history (cached for the day).
         with django_assert_num_queries(26 if connection.vendor == "postgresql" else 25):
             assert client.get(url(journey)).status_code == 200
 

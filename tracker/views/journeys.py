@@ -304,7 +304,7 @@ def _time_home(journey: Journey, now: datetime) -> TimeHome | None:
     if journey.is_closed:
         return None
     stages = list(journey.pathway.stages.order_by("order"))
-    return time_home(journey, stages, now, cached_history({journey.pathway_id}, timezone.localdate(now)))
+    return time_home(journey, stages, now, cached_history(timezone.localdate(now)))
 
 
 def _round_error_form(*args: Any, **kwargs: Any) -> NoteForm:
