@@ -58,6 +58,23 @@ def _wait_for(condition, what: str, within: float = 30) -> None:
         time.sleep(0.05)
 
 
+def _second_connection() -> psycopg.Connection:
+    """A connection of the test's own to the test database, outside Django's, to hold a lock with."""
+    database = connection.settings_dict
+    return psycopg.connect(
+        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"], autocommit=False
+    )
+
+
+def _waiting_on_journeys(blocker: psycopg.Connection) -> bool:
+    """Whether another session waits for a lock on the journeys table (the listener's booking)."""
+    waiting = blocker.execute(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE c.relname = 'journey_journey' AND NOT l.granted"
+    ).fetchone()
+    return waiting is not None and waiting[0] > 0
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
@@ -66,10 +83,7 @@ def _wait_for(condition, what: str, within: float = 30) -> None:
 )
 def test_the_listener_killed_between_message_and_booking_loses_nothing_and_doubles_nothing(codes):
     raw = siu(control_id="KILL-1", mrn="H1")
-    database = connection.settings_dict
-    blocker = psycopg.connect(
-        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"], autocommit=False
-    )
+    blocker = _second_connection()
     process, port = start_hl7_listen()
     try:
         # Hold the journeys table so the listener stores the message, then waits inside its apply transaction.
@@ -77,16 +91,7 @@ def test_the_listener_killed_between_message_and_booking_loses_nothing_and_doubl
         sender = socket.create_connection(("127.0.0.1", port), timeout=30)
         sender.sendall(START + raw + END)
         _wait_for(lambda: InboundMessage.objects.filter(control_id="KILL-1").exists(), "the message to be stored")
-        _wait_for(
-            lambda: (
-                blocker.execute(
-                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                    "WHERE c.relname = 'journey_journey' AND NOT l.granted"
-                ).fetchone()[0]
-                > 0
-            ),
-            "the booking to wait on the lock",
-        )
+        _wait_for(lambda: _waiting_on_journeys(blocker), "the booking to wait on the lock")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         sender.close()
@@ -138,25 +143,13 @@ def test_a_booking_held_up_half_way_does_not_hold_the_audit_chain_for_the_ward(c
     """The booking's audit rows are appended just before its commit: while its patient and journey are being
     written, a nurse's change elsewhere is audited without waiting for it."""
     raw = siu(control_id="SLOW-1", mrn="H1")
-    database = connection.settings_dict
-    blocker = psycopg.connect(
-        host=database["HOST"], port=database["PORT"], user=database["USER"], dbname=database["NAME"], autocommit=False
-    )
+    blocker = _second_connection()
     process, port = start_hl7_listen()
     try:
         blocker.execute("LOCK TABLE journey_journey IN SHARE MODE")
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sender:
             sender.sendall(START + raw + END)
-            _wait_for(
-                lambda: (
-                    blocker.execute(
-                        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                        "WHERE c.relname = 'journey_journey' AND NOT l.granted"
-                    ).fetchone()[0]
-                    > 0
-                ),
-                "the booking to wait on the lock, its patient registered",
-            )
+            _wait_for(lambda: _waiting_on_journeys(blocker), "the booking to wait on the lock, its patient registered")
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL lock_timeout = '5s'")  # the chain's lock, if held, refuses this
