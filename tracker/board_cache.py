@@ -31,7 +31,7 @@ from django.template import engines
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from journey.board import BoardRow, board_rows, shared_bays
+from journey.board import BoardRow, board_rows, day_index, shared_bays
 from journey.models import Configuration, Journey
 from tracker.board_display import displays
 
@@ -87,11 +87,11 @@ def day_rows(day: date, now: datetime, *, fresh: bool = False) -> list[CachedRow
     (and its bay-mates) have not changed this minute, rendered (and cached) where it has. ``fresh``
     renders every row."""
     prefix = _prefix(now)
-    day_index = list(Journey.objects.on_day(day).values_list("pk", "version", "bay", "status"))
-    versions = {pk: version for pk, version, _, _ in day_index}
+    index = day_index(day)
+    versions = {pk: version for pk, version, _, _ in index}
     mates = {
         pk: [mate for mate in sharing if mate != pk]
-        for sharing in shared_bays((pk, bay, status) for pk, _, bay, status in day_index).values()
+        for sharing in shared_bays((pk, bay, status) for pk, _, bay, status in index).values()
         for pk in sharing
     }
 
@@ -185,3 +185,4 @@ def _render(rows: list[BoardRow]) -> list[tuple[CachedRow, int]]:
         )
         rendered.append((cached, journey.version))
     return rendered
+
