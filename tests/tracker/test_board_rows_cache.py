@@ -3,6 +3,7 @@ minute and the row templates' version; a change re-renders that row alone, whate
 
 import re
 from datetime import datetime, timedelta
+from html import unescape
 
 import pytest
 import time_machine
@@ -12,7 +13,7 @@ from django.template import engines
 from django.urls import reverse
 
 from journey.demo import settled_round
-from tests.makers import make_journey, make_pathway, walk_to
+from tests.makers import make_journey, make_pathway, make_patient, walk_to
 from tracker import board_cache
 
 BOARD, POLL = reverse("board"), reverse("board-poll")
@@ -54,6 +55,20 @@ def test_a_change_to_one_journey_re_renders_that_row_alone(client, day, nurse, c
     assert rows_rendered == [changed.get_absolute_url()]
     assert page.count("<tr class=") == len(day)
     assert "Consent" in page
+
+
+def test_rows_are_kept_as_ascii_and_read_as_their_characters(client, pathway, nurse, coordinator, morning):
+    # An accented name, the "·" between initials and MRN digits, "—" where a booked patient has no timer:
+    # kept as character references, so the page stays one byte a character (board_cache._ascii).
+    booked = make_journey(pathway, nurse, patient=make_patient(given_name="Órla", family_name="Ñúñez"))
+    client.force_login(coordinator)
+
+    page = client.get(BOARD).content.decode()
+
+    assert page.isascii()
+    shown = unescape(page)
+    assert f"ÓÑ · {booked.patient.mrn[-4:]}" in shown
+    assert '<td class="news2">—</td>' in shown
 
 
 def test_another_display_or_filter_reuses_every_row(client, day, coordinator, rows_rendered):
