@@ -207,7 +207,8 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             StageVisit.stage.field.set_cached_value(visit, stages[visit.stage_id])
             _hang(visit, "journey", by_journey, "open_visits")
         if visits:  # none on a day not begun: no query for what they would hold
-            for answer in Answer.objects.filter(visit__in=visit_ids, is_current=True):
+            answers = Answer.objects.filter(visit__in=visit_ids, is_current=True)
+            for answer in _in_order(answers, few, "answered_at", "pk"):  # the model's own order
                 _hang(answer, "visit", by_visit, "standing_answers")
         # Rounds are recorded, and missed, only in a stage with a schedule of them (record_round and
         # mark_round_missed refuse others): with no open visit scheduling any, there are none to read.
@@ -216,7 +217,8 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
                 _hang(found, "visit", by_visit, "all_rounds")
             for missed in _in_order(MissedRound.objects.filter(visit__in=visit_ids), few, "number", "pk"):
                 _hang(missed, "visit", by_visit, "missed_list")
-        for flag in RedFlag.objects.filter(journey__in=ids, resolved_at__isnull=True):
+        flags = RedFlag.objects.filter(journey__in=ids, resolved_at__isnull=True)
+        for flag in _in_order(flags, few, "raised_at", "pk"):  # the model's own order
             _hang(flag, "journey", by_journey, "open_flags")
         handovers = Handover.objects.filter(journey__in=ids).select_related("written_by", "acknowledged_by")
         for handover in _in_order(handovers, few, "written_at", "pk"):

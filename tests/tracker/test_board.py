@@ -276,6 +276,8 @@ def test_the_board_s_own_read_gives_the_rows_the_list_s_prefetch_gives(pathway, 
     flagged = make_journey(pathway, nurse)
     walk_to(flagged, "consent", nurse, now=morning)
     flagged.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse, now=morning)
+    # Raised later but recorded as earlier: the flags' order is their time, not their ids, however read.
+    flagged.raise_red_flag(RedFlagKind.LOW_SPO2, by=nurse, now=morning - timedelta(minutes=5))
     cancel(make_journey(pathway, nurse), nurse)
     day = morning.date()
 
@@ -295,3 +297,8 @@ def test_the_board_s_own_read_gives_the_rows_the_list_s_prefetch_gives(pathway, 
     few = Journey.objects.on_board(day, only=[j.pk for j in Journey.objects.on_day(day)], configuration=kept)
     assert [j.pk for j in few] == [j.pk for j in Journey.objects.on_board(day)]
     assert displays(board_rows(few, morning, kept)) == own
+    flagged_row = next(row for row in own if row.url.endswith(f"/{flagged.pk}/"))
+    assert [text for kind, text in flagged_row.alerts if kind == "red-flag"] == [
+        "Red flag: Low oxygen saturation",
+        "Red flag: Chest pain",
+    ]
