@@ -164,7 +164,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         query selects by the journeys' own filter (a subquery), and the lists are hung where ``for_list``
         hangs them (``open_visits``, ``open_flags``, ``recent_handovers``; each visit's ``standing_answers``,
         ``all_rounds``, ``missed_list``; each stage's ``checklist_items``), with the stages and pathways
-        shared. tests/journey/test_board.py checks the rows it gives against ``for_list``'s.
+        shared. tests/tracker/test_board.py checks the rows it gives against ``for_list``'s.
 
         ``configuration``: the pathways, stages and checklist items, when the caller keeps them (the board, a
         minute at a time); without it, or when it lacks a pathway or stage the journeys name, they are read."""
@@ -208,7 +208,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             _hang(visit, "journey", by_journey, "open_visits")
         if visits:  # none on a day not begun: no query for what they would hold
             answers = Answer.objects.filter(visit__in=visit_ids, is_current=True)
-            for answer in _in_order(answers, few, "answered_at", "pk"):  # the model's own order
+            for answer in _in_order(answers, few, "answered_at", "pk"):  # Answer.Meta.ordering
                 _hang(answer, "visit", by_visit, "standing_answers")
         # Rounds are recorded, and missed, only in a stage with a schedule of them (record_round and
         # mark_round_missed refuse others): with no open visit scheduling any, there are none to read.
@@ -218,7 +218,7 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             for missed in _in_order(MissedRound.objects.filter(visit__in=visit_ids), few, "number", "pk"):
                 _hang(missed, "visit", by_visit, "missed_list")
         flags = RedFlag.objects.filter(journey__in=ids, resolved_at__isnull=True)
-        for flag in _in_order(flags, few, "raised_at", "pk"):  # the model's own order
+        for flag in _in_order(flags, few, "raised_at", "pk"):  # RedFlag.Meta.ordering
             _hang(flag, "journey", by_journey, "open_flags")
         handovers = Handover.objects.filter(journey__in=ids).select_related("written_by", "acknowledged_by")
         for handover in _in_order(handovers, few, "written_at", "pk"):

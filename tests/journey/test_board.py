@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from journey.board import board_rows, board_token, expected_home, stage_counts
+from journey.board import board_rows, board_token, day_index, expected_home, stage_counts
 from journey.models import Configuration, Journey, RedFlagKind
 from tests.makers import cancel, make_journey, make_pathway, walk_to
 
@@ -65,6 +65,19 @@ def test_the_token_holds_while_nothing_changes_and_moves_with_any_change(pathway
     assert after_start != before
     make_journey(pathway, nurse)
     assert board_token(day, morning) != after_start
+
+
+def test_the_day_s_index_is_the_day_s_journeys_as_the_orm_reads_them(pathway, nurse, morning):
+    # Plain SQL for speed, like the token: it must name the same journeys, versions, bays and statuses.
+    day = morning.date()
+    walk_to(make_journey(pathway, nurse, bay="4"), "prep", nurse, now=morning)
+    cancel(make_journey(pathway, nurse), nurse)
+    make_journey(pathway, nurse, day=day + timedelta(days=1))  # another day: not in it
+
+    orm = Journey.objects.on_day(day).values_list("pk", "version", "bay", "status")
+
+    assert sorted(day_index(day)) == sorted(orm)
+    assert len(day_index(day)) == 2
 
 
 def test_the_token_moves_each_minute_so_time_driven_changes_show(pathway, nurse, morning):
