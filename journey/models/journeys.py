@@ -9,17 +9,18 @@ verb raises a JourneyError and writes nothing. The rules that close a stage live
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -75,14 +76,95 @@ def _handovers() -> Prefetch:
 
 # Up to this many journeys, the board reads their lists by their ids rather than by the day's filter.
 FEW_BY_ID = 50
+# The board's order within a rank, and the list's.
+JOURNEY_ORDER = ("scheduled_time", "bay", "pk")
+
+# What the board reads of a day's journeys (or of their open visits), one definition each for both of
+# on_board's ways of reading: by the day's filter (a subquery) or by a few ids (a list).
+Selection = Callable[[Any], "models.QuerySet[Any]"]
 
 
-def _in_order(queryset: models.QuerySet[Any], few: bool, *fields: str) -> list[Any]:
-    """The rows in the order of ``fields``: sorted by the database, or for a few journeys' rows, here
-    (compiling an ORDER BY cost the board more than sorting a handful of rows: 0.2 ms a query)."""
+def _the_journeys(ids: Any) -> models.QuerySet[Any]:
+    return Journey.objects.filter(pk__in=ids)
+
+
+def _their_open_visits(journeys: Any) -> models.QuerySet[Any]:
+    return StageVisit.objects.filter(journey__in=journeys, completed_at__isnull=True)
+
+
+def _their_standing_answers(visits: Any) -> models.QuerySet[Any]:
+    return Answer.objects.filter(visit__in=visits, is_current=True)
+
+
+def _their_rounds(visits: Any) -> models.QuerySet[Any]:
+    return ObservationRound.objects.filter(visit__in=visits)
+
+
+def _their_missed_rounds(visits: Any) -> models.QuerySet[Any]:
+    return MissedRound.objects.filter(visit__in=visits)
+
+
+def _their_open_flags(journeys: Any) -> models.QuerySet[Any]:
+    return RedFlag.objects.filter(journey__in=journeys, resolved_at__isnull=True)
+
+
+def _their_handovers(journeys: Any) -> models.QuerySet[Any]:
+    return Handover.objects.filter(journey__in=journeys)
+
+
+def _read(select: Selection, ids: Any, few: bool, order: tuple[str, ...], related: tuple[str, ...] = ()) -> list[Any]:
+    """The rows ``select`` picks for ``ids``, in the order of ``order``, each with its ``related`` objects.
+
+    Many (``ids`` a subquery): one query, sorted and joined by the database. A few (``ids`` a list, the
+    rows a change made stale): the SQL Django compiles for ``select`` is kept, one per number of ids, and
+    run again with these ids (``QuerySet.raw``, which converts the values as the ORM does); the rows are
+    sorted here and their related objects read by their ids. For a handful of rows Django spent more
+    building and compiling each query than running it: about two thirds of a board's read of the rows
+    one change made stale, the largest part of a board after one change."""
     if not few:
-        return list(queryset.order_by(*fields))
-    return sorted(queryset.order_by(), key=attrgetter(*fields))
+        queryset = select(ids).order_by(*order)
+        return list(queryset.select_related(*related) if related else queryset)  # none named: none joined
+    rows = sorted(_run_again(select, ids), key=attrgetter(*order)) if ids else []
+    for name in related if rows else ():
+        field = cast(models.ForeignKey, rows[0]._meta.get_field(name))
+        wanted = sorted({getattr(row, field.attname) for row in rows} - {None})
+        found = {obj.pk: obj for obj in _run_again(_by_id(field.related_model), wanted)} if wanted else {}
+        for row in rows:
+            field.set_cached_value(row, found.get(getattr(row, field.attname)))
+    return rows
+
+
+def _run_again(select: Selection, ids: list[int]) -> list[Any]:
+    queryset, sql, params, slots = _compiled(select, len(ids), connection.vendor)
+    return list(
+        queryset.raw(sql, [param if slot is None else ids[slot] for param, slot in zip(params, slots, strict=True)])
+    )
+
+
+@lru_cache(maxsize=1024)  # a few selections, each for 1 to FEW_BY_ID ids (or as many related ids)
+def _compiled(
+    select: Selection, count: int, vendor: str
+) -> tuple[models.QuerySet[Any], str, tuple[Any, ...], tuple[int | None, ...]]:
+    """``select``'s SQL for ``count`` ids, compiled once by Django from the queryset itself, and where in its
+    parameters each id goes. Compiled with stand-ins no row has (ids are positive, these negative)."""
+    stand_ins = list(range(-count, 0))
+    queryset = select(stand_ins).order_by()
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    slots = tuple(stand_ins.index(p) if type(p) is int and p in stand_ins else None for p in params)
+    if sorted(slot for slot in slots if slot is not None) != list(range(count)):
+        raise ValueError(f"{select.__name__} must take each id once as a parameter of its SQL")
+    return queryset, sql, tuple(params), slots
+
+
+@cache
+def _by_id(model: type[models.Model]) -> Selection:
+    """A selection of ``model``'s rows by id (its base manager, as a select_related would read them)."""
+
+    def select(ids: Any) -> models.QuerySet[Any]:
+        return model._base_manager.filter(pk__in=ids)
+
+    select.__name__ = f"{model.__name__} by id"
+    return select
 
 
 def _hang(child: models.Model, parent_field: str, parents: dict[int, Any], to_attr: str) -> None:
@@ -166,26 +248,26 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         ``all_rounds``, ``missed_list``; each stage's ``checklist_items``), with the stages and pathways
         shared. tests/tracker/test_board.py checks the rows it gives against ``for_list``'s.
 
+        ``only``: up to FEW_BY_ID of them are read by their ids with SQL compiled once (``_read``), from all
+        journeys (called on the manager, as the board does), keeping those of ``day``.
+
         ``configuration``: the pathways, stages and checklist items, when the caller keeps them (the board, a
         minute at a time); without it, or when it lacks a pathway or stage the journeys name, they are read."""
-        chosen = self.on_day(day)
-        if only is not None:
-            chosen = chosen.filter(pk__in=only)
-        # A few journeys (the rows a change made stale) are named by their ids: the day's filter compiled
-        # into each query as a subquery cost more than the handful of ids it found.
+        # A few journeys (the rows a change made stale) are named by their ids (``_read``): the day's filter
+        # compiled into each query as a subquery cost more than the handful of ids it found.
         few = only is not None and len(only) <= FEW_BY_ID
-        journeys = _in_order(chosen.select_related("patient"), few, "scheduled_time", "bay", "pk")
+        if few:
+            ids: Any = sorted(only or ())
+            journeys = [j for j in _read(_the_journeys, ids, few, JOURNEY_ORDER, ("patient",)) if j.day == day]
+            ids = [journey.pk for journey in journeys]
+        else:
+            chosen = self.on_day(day) if only is None else self.on_day(day).filter(pk__in=only)
+            journeys = list(chosen.select_related("patient").order_by(*JOURNEY_ORDER))
+            ids = chosen.values("pk")
         if not journeys:
             return journeys
-        ids: Any = [journey.pk for journey in journeys] if few else chosen.values("pk")
-        visits = _in_order(
-            StageVisit.objects.filter(journey__in=ids, completed_at__isnull=True), few, "started_at", "pk"
-        )
-        visit_ids: Any = (
-            [visit.pk for visit in visits]
-            if few
-            else StageVisit.objects.filter(journey__in=ids, completed_at__isnull=True).values("pk")
-        )
+        visits = _read(_their_open_visits, ids, few, ("started_at", "pk"))
+        visit_ids: Any = [visit.pk for visit in visits] if few else _their_open_visits(ids).values("pk")
         pathway_ids, stage_ids = {j.pathway_id for j in journeys}, {v.stage_id for v in visits}
         if configuration is not None and configuration.knows(pathway_ids, stage_ids):
             pathways, stages = configuration.pathways, configuration.stages
@@ -207,21 +289,19 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
             StageVisit.stage.field.set_cached_value(visit, stages[visit.stage_id])
             _hang(visit, "journey", by_journey, "open_visits")
         if visits:  # none on a day not begun: no query for what they would hold
-            answers = Answer.objects.filter(visit__in=visit_ids, is_current=True)
-            for answer in _in_order(answers, few, "answered_at", "pk"):  # Answer.Meta.ordering
+            for answer in _read(_their_standing_answers, visit_ids, few, ("answered_at", "pk")):  # its Meta.ordering
                 _hang(answer, "visit", by_visit, "standing_answers")
         # Rounds are recorded, and missed, only in a stage with a schedule of them (record_round and
         # mark_round_missed refuse others): with no open visit scheduling any, there are none to read.
         if any(visit.round_minutes for visit in visits):
-            for found in _in_order(ObservationRound.objects.filter(visit__in=visit_ids), few, "number", "pk"):
+            for found in _read(_their_rounds, visit_ids, few, ("number", "pk")):
                 _hang(found, "visit", by_visit, "all_rounds")
-            for missed in _in_order(MissedRound.objects.filter(visit__in=visit_ids), few, "number", "pk"):
+            for missed in _read(_their_missed_rounds, visit_ids, few, ("number", "pk")):
                 _hang(missed, "visit", by_visit, "missed_list")
-        flags = RedFlag.objects.filter(journey__in=ids, resolved_at__isnull=True)
-        for flag in _in_order(flags, few, "raised_at", "pk"):  # RedFlag.Meta.ordering
+        for flag in _read(_their_open_flags, ids, few, ("raised_at", "pk")):  # RedFlag.Meta.ordering
             _hang(flag, "journey", by_journey, "open_flags")
-        handovers = Handover.objects.filter(journey__in=ids).select_related("written_by", "acknowledged_by")
-        for handover in _in_order(handovers, few, "written_at", "pk"):
+        handovers = _read(_their_handovers, ids, few, ("written_at", "pk"), ("written_by", "acknowledged_by"))
+        for handover in handovers:
             _hang(handover, "journey", by_journey, "recent_handovers")
         return journeys
 

@@ -2,9 +2,12 @@
 
 from datetime import timedelta
 
+from django.db.models.sql.compiler import SQLCompiler
+
 from journey.board import board_rows, board_token, day_index, expected_home, stage_counts
-from journey.models import Configuration, Journey, RedFlagKind
-from tests.makers import cancel, make_journey, make_pathway, walk_to
+from journey.demo import settled_round
+from journey.models import Configuration, Handover, Journey, RedFlagKind
+from tests.makers import answer_stage, cancel, make_journey, make_pathway, walk_to
 
 
 def rows(day, now):
@@ -101,3 +104,98 @@ def test_the_unit_s_configuration_is_read_in_three_queries_in_pathway_order(path
             assert kept.stages[stage.pk].pathway is kept.pathways[found.pk]
     assert kept.knows([pathway.pk], [stages[0].pk])
     assert not kept.knows([pathway.pk + other.pk], [])
+
+
+def _everything(journeys):
+    """Every value the board's read hangs on its journeys, as plain data: a field read wrongly shows here."""
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    return [
+        (
+            fields(j),
+            fields(j.patient),
+            [
+                (
+                    fields(v),
+                    [fields(a) for a in v.standing_answers],
+                    [fields(r) for r in v.all_rounds],
+                    [fields(m) for m in v.missed_list],
+                )
+                for v in j.open_visits
+            ],
+            [fields(f) for f in j.open_flags],
+            [
+                (fields(h), h.written_by.username, h.acknowledged_by and h.acknowledged_by.username)
+                for h in j.recent_handovers
+            ],
+        )
+        for j in journeys
+    ]
+
+
+def test_a_few_journeys_read_by_their_ids_hold_what_the_day_s_read_holds(pathway, nurse, other_nurse, lead, morning):
+    """The board reads the rows a change made stale by their ids, running SQL Django compiled once: every
+    field, list and related object is what the day's read gives, database conversions included (times,
+    JSON answers, booleans)."""
+    in_prep = make_journey(pathway, nurse)
+    walk_to(in_prep, "prep", nurse, now=morning)
+    answer_stage(in_prep, by=nurse, now=morning)  # prep's answers, standing on its open visit
+    recovering = make_journey(pathway, nurse)
+    start = morning - timedelta(minutes=100)
+    walk_to(recovering, "recovery", nurse, now=start)
+    recovering.record_round(settled_round(), by=nurse, now=start + timedelta(minutes=15))
+    recovering.mark_round_missed(2, reason="Patient asleep, not woken", by=lead, now=start + timedelta(minutes=40))
+    # One handover acknowledged (its nurse is the board's), then one still waiting (nobody acknowledged).
+    for occasion, minutes in ((Handover.Occasion.INTO_RECOVERY, 5), (Handover.Occasion.CHANGE_OF_NURSE, 50)):
+        handover = recovering.write_handover(
+            occasion=occasion,
+            situation="Back from theatre",
+            background="T12 cement",
+            assessment="Comfortable",
+            recommendation="Flat two hours",
+            by=nurse,
+            now=start + timedelta(minutes=minutes),
+        )
+        if minutes == 5:
+            recovering.acknowledge_handover(handover, by=other_nurse, now=start + timedelta(minutes=20))
+    flagged = make_journey(pathway, nurse)
+    walk_to(flagged, "consent", nurse, now=morning)
+    flagged.raise_red_flag(RedFlagKind.CHEST_PAIN, by=nurse, now=morning)
+    make_journey(pathway, nurse)  # booked
+    day = morning.date()
+    every = Journey.objects.on_board(day)
+    ids = [j.pk for j in every]
+    held = {j.pk: j for j in every}  # each kind of thing the board reads is there to compare
+    assert held[in_prep.pk].open_visits[0].standing_answers
+    assert held[recovering.pk].open_visits[0].all_rounds
+    assert held[recovering.pk].open_visits[0].missed_list
+    assert [h.acknowledged_by for h in held[recovering.pk].recent_handovers] == [other_nurse, None]
+    assert held[flagged.pk].open_flags
+
+    assert _everything(Journey.objects.on_board(day, only=ids)) == _everything(every)
+    assert _everything(Journey.objects.on_board(day, only=[recovering.pk])) == _everything(
+        [j for j in every if j.pk == recovering.pk]
+    )
+    # Another day's journey named among the few is not the day's: it is left out, as the day's read leaves it.
+    tomorrow = make_journey(pathway, nurse, day=day + timedelta(days=1))
+    assert [j.pk for j in Journey.objects.on_board(day, only=[recovering.pk, tomorrow.pk])] == [recovering.pk]
+
+
+def test_a_few_journeys_read_again_compile_no_sql(pathway, nurse, morning, monkeypatch):
+    first, second = make_journey(pathway, nurse), make_journey(pathway, nurse)
+    for journey in (first, second):
+        walk_to(journey, "prep", nurse, now=morning)
+        answer_stage(journey, by=nurse, now=morning)
+    kept = Configuration.read()  # as the board keeps it, a minute at a time
+    Journey.objects.on_board(morning.date(), only=[first.pk], configuration=kept)
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k))
+
+    again = Journey.objects.on_board(morning.date(), only=[second.pk], configuration=kept)
+
+    assert [j.pk for j in again] == [second.pk]
+    assert again[0].open_visits[0].standing_answers  # prep's answers, read by their visit's id
+    assert compiled == []

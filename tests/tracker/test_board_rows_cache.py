@@ -120,10 +120,10 @@ def test_the_board_after_one_change_costs_the_same_queries_for_5_or_60_journeys(
     made[-1].arrive(by=nurse)
 
     # session, user, whether a demo account, permissions (2); the change token; the day's versions; the
-    # changed journey's reads (5: journey and patient, open visits, answers, red flags, handovers; its
+    # changed journey's reads (6: journey, patient, open visits, answers, red flags, handovers; its
     # stage, consent, schedules no rounds: none to read). The pathways, stages and checklist items come
     # from the minute's configuration.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(BOARD).status_code == 200
 
 
