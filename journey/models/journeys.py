@@ -118,23 +118,35 @@ def _read(select: Selection, ids: Any, few: bool, order: tuple[str, ...], relate
     Many (``ids`` a subquery): one query, sorted and joined by the database. A few (``ids`` a list, the
     rows a change made stale): the SQL Django compiles for ``select`` is kept, one per number of ids, and
     run again with these ids (``QuerySet.raw``, which converts the values as the ORM does); the rows are
-    sorted here and their related objects read by their ids. For a handful of rows Django spent more
-    building and compiling each query than running it: about two thirds of a board's read of the rows
-    one change made stale, the largest part of a board after one change."""
+    sorted here and their related objects read by their ids (``_attach``). For a handful of rows Django
+    spent more building and compiling each query than running it."""
     if not few:
         queryset = select(ids).order_by(*order)
         return list(queryset.select_related(*related) if related else queryset)  # none named: none joined
-    rows = sorted(_run_again(select, ids), key=attrgetter(*order)) if ids else []
-    for name in related if rows else ():
-        field = cast(models.ForeignKey, rows[0]._meta.get_field(name))
-        wanted = sorted({getattr(row, field.attname) for row in rows} - {None})
-        found = {obj.pk: obj for obj in _run_again(_by_id(field.related_model), wanted)} if wanted else {}
-        for row in rows:
-            field.set_cached_value(row, found.get(getattr(row, field.attname)))
+    rows = sorted(_run_compiled(select, ids), key=attrgetter(*order)) if ids else []
+    _attach(rows, related)
     return rows
 
 
-def _run_again(select: Selection, ids: list[int]) -> list[Any]:
+def _attach(rows: list[Any], related: tuple[str, ...]) -> None:
+    """Each row's ``related`` objects (foreign keys), read by id: one query per model, as a select_related
+    would have joined them (a handover's writer and acknowledger are both users: one read)."""
+    if not rows or not related:
+        return
+    fields = [cast(models.ForeignKey, rows[0]._meta.get_field(name)) for name in related]
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for field in fields:
+        wanted.setdefault(field.related_model, set()).update(getattr(row, field.attname) for row in rows)
+    found = {
+        model: {obj.pk: obj for obj in _run_compiled(_by_id(model), sorted(ids - {None}))} if ids - {None} else {}
+        for model, ids in wanted.items()
+    }
+    for field in fields:
+        for row in rows:
+            field.set_cached_value(row, found[field.related_model].get(getattr(row, field.attname)))
+
+
+def _run_compiled(select: Selection, ids: list[int]) -> list[Any]:
     queryset, sql, params, slots = _compiled(select, len(ids), connection.vendor)
     return list(
         queryset.raw(sql, [param if slot is None else ids[slot] for param, slot in zip(params, slots, strict=True)])
@@ -146,10 +158,12 @@ def _compiled(
     select: Selection, count: int, vendor: str
 ) -> tuple[models.QuerySet[Any], str, tuple[Any, ...], tuple[int | None, ...]]:
     """``select``'s SQL for ``count`` ids, compiled once by Django from the queryset itself, and where in its
-    parameters each id goes. Compiled with stand-ins no row has (ids are positive, these negative)."""
+    parameters each id goes. Compiled with stand-ins no row has (ids are positive, these negative); the
+    project has one database, so the default connection's vendor names the SQL's dialect."""
     stand_ins = list(range(-count, 0))
     queryset = select(stand_ins).order_by()
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    # type(p) is int, not isinstance: True is an int, and a stand-in is never a boolean.
     slots = tuple(stand_ins.index(p) if type(p) is int and p in stand_ins else None for p in params)
     if sorted(slot for slot in slots if slot is not None) != list(range(count)):
         raise ValueError(f"{select.__name__} must take each id once as a parameter of its SQL")
@@ -248,19 +262,22 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         ``all_rounds``, ``missed_list``; each stage's ``checklist_items``), with the stages and pathways
         shared. tests/tracker/test_board.py checks the rows it gives against ``for_list``'s.
 
-        ``only``: up to FEW_BY_ID of them are read by their ids with SQL compiled once (``_read``), from all
-        journeys (called on the manager, as the board does), keeping those of ``day``.
+        ``only``: up to FEW_BY_ID of them are read by their ids with SQL compiled once (``_read``), keeping
+        those of ``day``.
 
         ``configuration``: the pathways, stages and checklist items, when the caller keeps them (the board, a
         minute at a time); without it, or when it lacks a pathway or stage the journeys name, they are read."""
         # A few journeys (the rows a change made stale) are named by their ids (``_read``): the day's filter
-        # compiled into each query as a subquery cost more than the handful of ids it found.
-        few = only is not None and len(only) <= FEW_BY_ID
-        if few:
-            ids: Any = sorted(only or ())
-            journeys = [j for j in _read(_the_journeys, ids, few, JOURNEY_ORDER, ("patient",)) if j.day == day]
+        # compiled into each query as a subquery cost more than the handful of ids it found. A queryset
+        # already filtered is read by the day, which keeps its filters.
+        ids: Any
+        if only is not None and len(only) <= FEW_BY_ID and not self.query.has_filters():
+            few = True
+            journeys = [j for j in _read(_the_journeys, sorted(only), few, JOURNEY_ORDER) if j.day == day]
+            _attach(journeys, ("patient",))
             ids = [journey.pk for journey in journeys]
         else:
+            few = False
             chosen = self.on_day(day) if only is None else self.on_day(day).filter(pk__in=only)
             journeys = list(chosen.select_related("patient").order_by(*JOURNEY_ORDER))
             ids = chosen.values("pk")

@@ -109,8 +109,8 @@ def test_the_unit_s_configuration_is_read_in_three_queries_in_pathway_order(path
 def _everything(journeys):
     """Every value the board's read hangs on its journeys, as plain data: a field read wrongly shows here."""
 
-    def fields(obj):
-        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    def fields(obj):  # with each value's type: on SQLite an unconverted 1 would equal True
+        return {f.attname: (type(getattr(obj, f.attname)), getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
 
     return [
         (
@@ -135,7 +135,9 @@ def _everything(journeys):
     ]
 
 
-def test_a_few_journeys_read_by_their_ids_hold_what_the_day_s_read_holds(pathway, nurse, other_nurse, lead, morning):
+def test_a_few_journeys_read_by_their_ids_hold_what_the_day_s_read_holds(
+    pathway, nurse, other_nurse, lead, morning, django_assert_num_queries
+):
     """The board reads the rows a change made stale by their ids, running SQL Django compiled once: every
     field, list and related object is what the day's read gives, database conversions included (times,
     JSON answers, booleans)."""
@@ -174,13 +176,17 @@ def test_a_few_journeys_read_by_their_ids_hold_what_the_day_s_read_holds(pathway
     assert [h.acknowledged_by for h in held[recovering.pk].recent_handovers] == [other_nurse, None]
     assert held[flagged.pk].open_flags
 
-    assert _everything(Journey.objects.on_board(day, only=ids)) == _everything(every)
-    assert _everything(Journey.objects.on_board(day, only=[recovering.pk])) == _everything(
-        [j for j in every if j.pk == recovering.pk]
-    )
+    few, one = Journey.objects.on_board(day, only=ids), Journey.objects.on_board(day, only=[recovering.pk])
+
+    with django_assert_num_queries(0):  # everything hung and attached by the read: nothing left to load
+        assert _everything(few) == _everything(every)
+        assert _everything(one) == _everything([j for j in every if j.pk == recovering.pk])
     # Another day's journey named among the few is not the day's: it is left out, as the day's read leaves it.
     tomorrow = make_journey(pathway, nurse, day=day + timedelta(days=1))
     assert [j.pk for j in Journey.objects.on_board(day, only=[recovering.pk, tomorrow.pk])] == [recovering.pk]
+    # Asked of a queryset already filtered, the few keep its filter too (read by the day, as the many are).
+    in_unit = [j.pk for j in every if j.status == Journey.Status.IN_PROGRESS]
+    assert [j.pk for j in Journey.objects.in_unit().on_board(day, only=ids)] == in_unit
 
 
 def test_a_few_journeys_read_again_compile_no_sql(pathway, nurse, morning, monkeypatch):
