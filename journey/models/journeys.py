@@ -123,7 +123,7 @@ def _read(select: Selection, ids: Any, few: bool, order: tuple[str, ...], relate
     if not few:
         queryset = select(ids).order_by(*order)
         return list(queryset.select_related(*related) if related else queryset)  # none named: none joined
-    rows = sorted(_run_compiled(select, ids), key=attrgetter(*order)) if ids else []
+    rows = sorted(_run_compiled(select, ids), key=attrgetter(*order))
     _attach(rows, related)
     return rows
 
@@ -136,17 +136,16 @@ def _attach(rows: list[Any], related: tuple[str, ...]) -> None:
     fields = [cast(models.ForeignKey, rows[0]._meta.get_field(name)) for name in related]
     wanted: dict[type[models.Model], set[Any]] = {}
     for field in fields:
-        wanted.setdefault(field.related_model, set()).update(getattr(row, field.attname) for row in rows)
-    found = {
-        model: {obj.pk: obj for obj in _run_compiled(_by_id(model), sorted(ids - {None}))} if ids - {None} else {}
-        for model, ids in wanted.items()
-    }
+        wanted.setdefault(field.related_model, set()).update({getattr(row, field.attname) for row in rows} - {None})
+    found = {model: {obj.pk: obj for obj in _run_compiled(_by_id(model), sorted(ids))} for model, ids in wanted.items()}
     for field in fields:
         for row in rows:
             field.set_cached_value(row, found[field.related_model].get(getattr(row, field.attname)))
 
 
 def _run_compiled(select: Selection, ids: list[int]) -> list[Any]:
+    if not ids:  # nothing to read (an empty IN cannot be compiled)
+        return []
     queryset, sql, params, slots = _compiled(select, len(ids), connection.vendor)
     return list(
         queryset.raw(sql, [param if slot is None else ids[slot] for param, slot in zip(params, slots, strict=True)])
@@ -260,7 +259,8 @@ class JourneyQuerySet(NeverDeletedQuerySet["Journey"]):
         query selects by the journeys' own filter (a subquery), and the lists are hung where ``for_list``
         hangs them (``open_visits``, ``open_flags``, ``recent_handovers``; each visit's ``standing_answers``,
         ``all_rounds``, ``missed_list``; each stage's ``checklist_items``), with the stages and pathways
-        shared. tests/tracker/test_board.py checks the rows it gives against ``for_list``'s.
+        shared. tests/tracker/test_board.py checks the rows it gives against ``for_list``'s, and
+        tests/journey/test_board.py the few-ids read against the day's.
 
         ``only``: up to FEW_BY_ID of them are read by their ids with SQL compiled once (``_read``), keeping
         those of ``day``.
